@@ -1,0 +1,57 @@
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from branches import services
+from branches.models import Organization, Role
+from members.models import Member
+
+
+class Command(BaseCommand):
+    help = "创建（或更新）账号，可关联党员并授予某组织上的角色。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--member", type=int, help="关联的党员编号（Member id）")
+        parser.add_argument("--role", choices=Role.values)
+        parser.add_argument("--org", help="角色所在组织的代码；admin 可省略（全部组织）")
+        parser.add_argument("--name", default="", help="显示姓名")
+
+    @transaction.atomic
+    def handle(self, *args, username, password, member, role, org, name, **options):
+        if org and not role:
+            raise CommandError("--org 需要与 --role 一起使用。")
+        target_org = None
+        if org:
+            target_org = Organization.objects.filter(code=org).first()
+            if target_org is None:
+                raise CommandError(f"找不到代码为“{org}”的组织。")
+        linked = None
+        if member is not None:
+            linked = Member.objects.filter(pk=member).first()
+            if linked is None:
+                raise CommandError(f"找不到编号为 {member} 的党员。")
+            if linked.user_id and linked.user.username != username:
+                raise CommandError(f"党员“{linked.name}”已关联账号 {linked.user.username}。")
+        user = create_or_update_user(username=username, password=password, name=name or (linked.name if linked else ""))
+        if linked is not None and linked.user_id != user.pk:
+            linked.user = user
+            linked.save(update_fields=["user", "updated_at"])
+        if role:
+            try:
+                services.assign_role(actor=None, user=user, role=role, org=target_org, source="command")
+            except ValidationError as exc:
+                raise CommandError("；".join(exc.messages)) from exc
+        self.stdout.write(self.style.SUCCESS(f"账号 {username} 已就绪" + (f"，角色：{Role(role).label} @ {target_org or '全部组织'}" if role else "")))
+
+
+def create_or_update_user(*, username: str, password: str, name: str = ""):
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=username)
+    user.set_password(password)
+    if name:
+        user.first_name = name
+    user.save()
+    return user

@@ -1,0 +1,165 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+code_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,32}$", "组织代码只能包含字母、数字、下划线和连字符，最长32位。")
+
+
+class Organization(models.Model):
+    """A node of the tree 党委 → 党总支 → 党支部.
+
+    `path` is a materialized path of primary keys ("/1/13/250/"): a subtree is one indexed
+    prefix query, whatever its depth.
+    """
+
+    class Kind(models.TextChoices):
+        PARTY_COMMITTEE = "party_committee", "党委"
+        GENERAL_BRANCH = "general_branch", "党总支"
+        BRANCH = "branch", "党支部"
+
+    class Sector(models.TextChoices):
+        RURAL = "rural", "农村"
+        COMMUNITY = "community", "社区"
+        GOVERNMENT = "government", "机关"
+        INSTITUTION = "institution", "事业单位"
+        STATE_ENTERPRISE = "state_enterprise", "国有企业"
+        PRIVATE_ENTERPRISE = "private_enterprise", "非公企业"
+        SOCIAL_ORGANIZATION = "social_organization", "社会组织"
+        SCHOOL = "school", "学校"
+
+    code = models.CharField("组织代码", max_length=32, unique=True, validators=[code_validator],
+                            error_messages={"unique": "组织代码已被使用。"})
+    name = models.CharField("组织名称", max_length=100)
+    kind = models.CharField("组织类别", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey("self", verbose_name="上级党组织", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    sector = models.CharField("所属领域", max_length=30, choices=Sector.choices, blank=True)
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    approval_document = models.CharField("成立批准文号", max_length=100, blank=True)
+    term_start = models.DateField("本届任期开始", null=True, blank=True)
+    term_end = models.DateField("本届任期届满", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["kind", "path"], name="org_kind_path"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["party_committee", "general_branch", "branch"]),
+                                   name="org_kind_valid"),
+            models.CheckConstraint(condition=Q(term_end__isnull=True) | Q(term_start__isnull=True)
+                                   | Q(term_end__gt=models.F("term_start")), name="org_term_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_branch(self) -> bool:
+        return self.kind == self.Kind.BRANCH
+
+    def subtree_filter(self, prefix: str = "") -> Q:
+        """Q for this node and everything under it; `prefix` reaches it through a relation."""
+        return Q(**{f"{prefix}path__startswith": self.path})
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class PartyGroup(models.Model):
+    """党小组 inside a branch (支部条例 第十三条)."""
+
+    branch = models.ForeignKey(Organization, verbose_name="所属党支部", on_delete=models.CASCADE,
+                               related_name="party_groups", limit_choices_to={"kind": Organization.Kind.BRANCH})
+    name = models.CharField("党小组名称", max_length=50)
+    leader = models.ForeignKey("members.Member", verbose_name="党小组长", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="led_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "党小组"
+        verbose_name_plural = "党小组"
+        ordering = ["branch_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["branch", "name"], name="group_name_unique_in_branch",
+                                               violation_error_message="本支部已有同名党小组。")]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    SECRETARY = "secretary", "书记"
+    DEPUTY_SECRETARY = "deputy_secretary", "副书记"
+    ORGANIZATION_MEMBER = "organization_member", "组织委员"
+    PROPAGANDA_MEMBER = "propaganda_member", "宣传委员"
+    DISCIPLINE_MEMBER = "discipline_member", "纪检委员"
+    GROUP_LEADER = "group_leader", "党小组长"
+    VIEWER = "viewer", "上级查看"
+    ORGANIZER = "organizer", "上级组织部门"
+    ADMIN = "admin", "管理员"
+
+
+class OrgRole(models.Model):
+    """A user's role on an organization. An admin role without an organization covers the whole tree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="org_roles")
+    org = models.ForeignKey(Organization, verbose_name="党组织", null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="roles")
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org", "role"], name="org_role_unique"),
+            models.UniqueConstraint(fields=["user", "role"], condition=Q(org__isnull=True), name="global_role_unique"),
+            models.CheckConstraint(condition=Q(org__isnull=False) | Q(role="admin"), name="only_admin_is_global"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.org or '全部组织'}"
+
+
+class PolicyValue(models.Model):
+    """A threshold of the rules (e.g. 正式党员 needed for a committee), versioned by date.
+
+    A row with no organization is the national default; a row on an organization overrides it
+    for that subtree, and the nearest override wins (branches.policy).
+    """
+
+    class Key(models.TextChoices):
+        BRANCH_MIN_FULL_MEMBERS = "branch_min_full_members", "成立党支部所需正式党员数"
+        BRANCH_SOFT_MAX_MEMBERS = "branch_soft_max_members", "党支部党员人数一般上限"
+        COMMITTEE_MIN_FULL_MEMBERS = "committee_min_full_members", "设立支部委员会所需正式党员数"
+        GROUP_SPLIT_MIN_MEMBERS = "group_split_min_members", "一般应划分党小组的党员数"
+        TERM_REMINDER_MONTHS = "term_reminder_months", "换届提前提醒月数"
+
+    key = models.CharField("规则", max_length=40, choices=Key.choices)
+    org = models.ForeignKey(Organization, verbose_name="适用组织", null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="policy_values")
+    value = models.IntegerField("数值")
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+    article = models.CharField("依据", max_length=200)
+
+    class Meta:
+        verbose_name = "规则参数"
+        verbose_name_plural = "规则参数"
+        ordering = ["key", "effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
+                                   name="policy_value_dates_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()} = {self.value}"

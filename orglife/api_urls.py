@@ -1,0 +1,16 @@
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from branches.api import OrganizationViewSet, PartyGroupViewSet
+from members.api import MemberViewSet
+
+router = DefaultRouter()
+router.register("orgs", OrganizationViewSet, basename="org")
+router.register("party-groups", PartyGroupViewSet, basename="party-group")
+router.register("members", MemberViewSet, basename="member")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include(router.urls)),
+]

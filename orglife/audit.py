@@ -1,0 +1,80 @@
+"""The audit trail: services call these inside their transaction.
+
+`changes` maps a field name to [old, new]. Fields in a model's AUDIT_SECRET_FIELDS (a keyed
+digest) are recorded as a short fingerprint of it, so a change shows without the value; fields in
+AUDIT_EXCLUDE_FIELDS (ciphertext, which differs on every write) are left out.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+from orglife.models import AuditEntry
+
+MASK = "***"
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(instance: models.Model) -> dict:
+    """The audited field values of an instance, as JSON-ready values."""
+    secret = set(getattr(instance, "AUDIT_SECRET_FIELDS", ()))
+    excluded = set(getattr(instance, "AUDIT_EXCLUDE_FIELDS", ()))
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.name in excluded:
+            continue
+        value = getattr(instance, field.attname)
+        if field.name in secret and value:
+            value = MASK + str(value)[:6]
+        data[field.name] = _plain(value)
+    return data
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {name: [before.get(name), new] for name, new in after.items() if before.get(name) != new}
+
+
+def _entry(*, actor, action, instance, changes, source) -> AuditEntry:
+    return AuditEntry(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=instance._meta.label_lower,
+        target_id=str(instance.pk),
+        target_repr=str(instance)[:200],
+        changes=changes,
+        source=source,
+    )
+
+
+def record_create(*, actor, instance: models.Model, source: str = "web") -> None:
+    _entry(actor=actor, action=AuditEntry.Action.CREATE, instance=instance, changes=snapshot(instance), source=source).save()
+
+
+def record_update(*, actor, instance: models.Model, before: dict, source: str = "web") -> dict:
+    """Record what changed since `before` (a snapshot); returns the changes (empty: nothing written)."""
+    changes = diff(before, snapshot(instance))
+    if changes:
+        _entry(actor=actor, action=AuditEntry.Action.UPDATE, instance=instance, changes=changes, source=source).save()
+    return changes
+
+
+def record_delete(*, actor, instance: models.Model, source: str = "web") -> None:
+    _entry(actor=actor, action=AuditEntry.Action.DELETE, instance=instance, changes=snapshot(instance), source=source).save()
+
+
+def record_many(*, actor, action: str, items: Iterable[tuple[models.Model, dict]], source: str) -> int:
+    """Bulk form for bulk_create/bulk_update callers: one INSERT for many entries."""
+    entries = [_entry(actor=actor, action=action, instance=obj, changes=changes, source=source) for obj, changes in items]
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)

@@ -1,0 +1,22 @@
+from django import forms
+
+# What people type: 2021-07-01, 2021/7/1, 2021年7月1日, 2021.7.1 (Django's zh_Hans list is broken, stack-notes §8).
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y%m%d"]
+
+
+class DateField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        kwargs.setdefault("error_messages", {"invalid": "请输入有效日期，例如 2021-07-01 或 2021年7月1日。"})
+        super().__init__(**kwargs)
+
+
+def apply_service_errors(form: forms.Form, exc) -> None:
+    """Attach a service's ValidationError to the form: field errors where they belong, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)
