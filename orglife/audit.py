@@ -32,8 +32,8 @@ def snapshot(instance: models.Model) -> dict:
     excluded = set(getattr(instance, "AUDIT_EXCLUDE_FIELDS", ()))
     data = {}
     for field in instance._meta.concrete_fields:
-        if field.primary_key or field.name in excluded:
-            continue
+        if field.primary_key or field.name in excluded or getattr(field, "auto_now", False):
+            continue  # the entry's own time says when; auto_now would make every save look like a change
         value = getattr(instance, field.attname)
         if field.name in secret and value:
             value = MASK + str(value)[:6]
