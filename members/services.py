@@ -22,8 +22,15 @@ def _check_placement(branch: Organization, party_group: PartyGroup | None) -> No
         raise ValidationError({"party_group": f"党小组“{party_group.name}”不属于“{branch.name}”。"})
 
 
+def _checked_id_number(raw: str, member: Member) -> str:
+    try:
+        return idnumber.validate(raw, birth_date=member.birth_date, gender=member.gender)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
+
+
 def _apply_id_number(member: Member, raw: str) -> None:
-    number = idnumber.validate(raw, birth_date=member.birth_date, gender=member.gender)
+    number = _checked_id_number(raw, member)
     digest = idnumber.digest(number)
     clash = Member.objects.filter(id_number_digest=digest).exclude(pk=member.pk).first()
     if clash is not None:
@@ -73,7 +80,7 @@ def update_member(*, actor, member: Member, id_number: str | None = None, source
     if id_number:
         _apply_id_number(member, id_number)
     else:  # birth date or gender may have changed: they must still agree with the stored number
-        idnumber.validate(member.id_number, birth_date=member.birth_date, gender=member.gender)
+        _checked_id_number(member.id_number, member)
     _validate(member)
     member.save()
     audit.record_update(actor=actor, instance=member, before=before, source=source)

@@ -28,7 +28,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文博晨"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲桂英华梅琳颖雪慧婷倩洁燕晶萍红玉兰萱怡佳欣悦雨"
 DISTRICTS = ["江城", "临湖", "东港", "西山", "南岭", "北塘", "新城", "滨海", "高新", "云溪", "青石", "白沙"]
-PLACES = "长青 向阳 红旗 光明 和平 民主 团结 胜利 建设 新华 兴隆 永安 太平 丰收 幸福 富民 春晖 翠屏 金桥 锦绣".split()
+PLACES = ["长青", "向阳", "红旗", "光明", "和平", "民主", "团结", "胜利", "建设", "新华", "兴隆", "永安", "太平", "丰收", "幸福", "富民", "春晖", "翠屏", "金桥", "锦绣"]
 ETHNICITIES = ["汉族"] * 18 + ["回族", "满族"]
 EDUCATION = ["大学本科", "大学本科", "研究生", "大学专科", "高中", "中等专科", "初中"]
 JOBS = ["公务员", "专业技术人员", "企业管理人员", "工人", "农牧渔民", "教师", "医生", "离退休人员", "学生", "社区工作者"]
@@ -59,6 +59,8 @@ def _person_name(rng: random.Random, gender: str) -> str:
 
 
 def _bulk_orgs(orgs: list[Organization], parents: list[Organization | None]) -> list[Organization]:
+    for org, parent in zip(orgs, parents, strict=True):
+        org.parent = parent
     Organization.objects.bulk_create(orgs, batch_size=2000)
     for org, parent in zip(orgs, parents, strict=True):
         org.path = f"{parent.path if parent else '/'}{org.pk}/"

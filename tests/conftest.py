@@ -16,6 +16,12 @@ from tests.factories import UserFactory, make_member, make_org
 K = Organization.Kind
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's 1M iterations cost ~0.3 s per user; tests check permissions, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     city = make_org("CITY", kind=K.PARTY_COMMITTEE, name="中共临江市委")

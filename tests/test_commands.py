@@ -1,0 +1,73 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from branches.models import Organization, OrgRole
+from members.models import Member, Membership
+from orglife.models import AuditEntry
+
+
+def _names():
+    return list(Member.objects.order_by("id").values_list("name", "birth_date"))
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_consistent_tree_rosters_and_accounts(capsys):
+    call_command("seed_demo", "--branches", "8", "--members-per-branch", "6", "--seed", "7")
+    out = capsys.readouterr().out
+    assert "secretary_a" in out and "orglife2026" in out
+    branches = Organization.objects.filter(kind="branch")
+    assert branches.count() == 8
+    for org in Organization.objects.exclude(parent=None):
+        assert org.path == f"{org.parent.path}{org.pk}/" and org.depth == org.parent.depth + 1
+    assert Member.objects.count() == Membership.objects.filter(ended_on=None).count() > 0
+    assert AuditEntry.objects.filter(source="seed").count() == Organization.objects.count() + Member.objects.count()
+    assert OrgRole.objects.filter(user__username="secretary_a", role="secretary").exists()
+    assert Member.objects.get(user__username="member_a").branch == OrgRole.objects.get(user__username="secretary_a").org
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_deterministic_for_a_seed():
+    call_command("seed_demo", "--branches", "3", "--members-per-branch", "5", "--seed", "11")
+    first = _names()
+    Membership.objects.all().delete()
+    Member.objects.all().delete()
+    Organization.objects.update(parent=None)
+    Organization.objects.all().delete()
+    call_command("seed_demo", "--branches", "3", "--members-per-branch", "5", "--seed", "11")
+    assert _names() == first
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_second_load_unless_asked_to_skip(capsys):
+    call_command("seed_demo", "--branches", "2", "--members-per-branch", "4")
+    with pytest.raises(CommandError, match="演示数据只能载入空数据库"):
+        call_command("seed_demo", "--branches", "2")
+    call_command("seed_demo", "--skip-if-exists")
+    assert "演示数据已存在" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_create_user_links_a_member_and_grants_a_role(tree, capsys):
+    from tests.factories import make_member
+
+    member = make_member(tree["a"], name="刘组织")
+    call_command("create_user", "liu", "--password", "pw-123456", "--member", str(member.pk),
+                 "--role", "organization_member", "--org", "A")
+    member.refresh_from_db()
+    assert member.user.username == "liu" and member.user.check_password("pw-123456")
+    assert OrgRole.objects.filter(user=member.user, org=tree["a"], role="organization_member").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "secretary", "--org", "NOPE"], "找不到代码为“NOPE”的组织"),
+        (["--role", "secretary", "--org", "D1"], "只能设在党支部上"),
+        (["--org", "A"], "--org 需要与 --role 一起使用"),
+        (["--member", "999999"], "找不到编号为 999999 的党员"),
+    ],
+)
+def test_create_user_explains_bad_arguments(tree, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("create_user", "x", "--password", "pw", *args)
