@@ -1,0 +1,221 @@
+"""The compliance engine: pure evaluation of quota rules against held meetings at an injected `now`.
+
+`evaluate` is a pure function of (rule, period, held, now, …). `compliance_for_branches` is its
+set-based twin: a constant number of queries whatever the number of branches; dashboards,
+scanners, pages and the record book call it rather than re-implementing any of it.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import ExtractMonth
+
+from branches.models import Organization, PartyGroup, PolicyValue
+from branches.policy import policy_values
+from branches.selectors import branch_facts_for
+from meetings.models import Exemption, Meeting, MeetingKind, QuotaRule
+from meetings.periods import Period, local_midnight
+from meetings.policy import RuleBook
+
+
+class State:
+    MET = "met"
+    PENDING = "pending"
+    DUE_SOON = "due_soon"
+    LATE = "late"
+    OVERDUE = "overdue"
+    EXEMPT = "exempt"
+    NOT_APPLICABLE = "not_applicable"
+
+    LABELS = {MET: "已完成", PENDING: "进行中", DUE_SOON: "即将到期", LATE: "补记期内", OVERDUE: "已逾期",
+              EXEMPT: "免于要求", NOT_APPLICABLE: "不适用"}
+
+
+@dataclass(frozen=True)
+class RuleState:
+    kind: str
+    party_group_id: int | None
+    party_group_name: str
+    period: Period
+    required: int
+    held: int
+    state: str
+    explanation: str
+    article: str
+    rule_id: int
+
+    @property
+    def kind_label(self) -> str:
+        return dict(QuotaRule.KIND_CHOICES)[self.kind]
+
+    @property
+    def state_label(self) -> str:
+        return State.LABELS[self.state]
+
+    @property
+    def period_start(self) -> date:
+        return self.period.start
+
+    @property
+    def period_end(self) -> date:
+        return self.period.last_day
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in (State.DUE_SOON, State.LATE, State.OVERDUE)
+
+
+def _md(day: date, ref_year: int) -> str:
+    return f"{day.month}月{day.day}日" if day.year == ref_year else f"{day.year}年{day.month}月{day.day}日"
+
+
+def evaluate(*, rule: QuotaRule, period: Period, held: int, now: datetime, subject: str = "",
+             party_group: PartyGroup | None = None, not_applicable: str = "", exemption: Exemption | None = None) -> RuleState:
+    """The state of one rule for one period at `now`, with the reason in Chinese."""
+    label = subject or dict(QuotaRule.KIND_CHOICES)[rule.kind]
+    if party_group is not None:
+        label = f"{label}（{party_group.name}）"
+    year = period.start.year
+    end = local_midnight(period.end)
+    grace_end_day = period.end + timedelta(days=rule.grace_days)  # exclusive
+    counted = f"{label}：{period.label}应开{rule.minimum}次，已开{held}次"
+    if not_applicable:
+        state, text = State.NOT_APPLICABLE, f"{label}：{not_applicable}，不作要求。"
+    elif exemption is not None:
+        state = State.EXEMPT
+        text = (f"{label}：{period.label}党支部暂不参加组织生活（{exemption.get_reason_display()}，"
+                f"{_md(exemption.starts_on, year)}至{_md(exemption.ends_on, year)}），不作要求。")
+    elif held >= rule.minimum:
+        state = State.MET
+        text = f"{counted}，已完成。"
+        if rule.target and held < rule.target:
+            text = f"{counted}，已达到最低要求（目标{rule.target}次）。"
+    elif now < local_midnight(period.start):
+        state, text = State.PENDING, f"{counted}；{period.unit}尚未开始。"
+    elif now < end - timedelta(days=rule.warning_days):
+        state, text = State.PENDING, f"{counted}；{period.unit}于{_md(period.last_day, year)}结束。"
+    elif now < end:
+        days_left = math.ceil((end - now).total_seconds() / 86400)
+        state = State.DUE_SOON
+        text = f"{counted}；{period.unit}将于{_md(period.last_day, year)}结束，还剩{days_left}天。"
+    elif now < local_midnight(grace_end_day):
+        state = State.LATE
+        text = (f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，"
+                f"补记期至{_md(grace_end_day - timedelta(days=1), year)}。")
+    else:
+        state = State.OVERDUE
+        text = (f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，"
+                f"补记期已于{_md(grace_end_day - timedelta(days=1), year)}截止，已逾期。")
+    return RuleState(kind=rule.kind, party_group_id=party_group.pk if party_group else None,
+                     party_group_name=party_group.name if party_group else "", period=period, required=rule.minimum,
+                     held=held, state=state, explanation=text, article=rule.article, rule_id=rule.pk)
+
+
+@dataclass
+class HeldCounts:
+    """Held meetings per month, as they stood at `now`, keyed for O(1) lookups."""
+
+    by_group: dict  # (branch, party group, kind, month) -> n
+    by_kind: dict  # (branch, kind, month) -> n
+    all_activities: dict  # (branch, month) -> n, each meeting once whatever its kinds
+
+    def kind(self, branch_id: int, kind: str, period: Period) -> int:
+        return sum(self.by_kind.get((branch_id, kind, m), 0) for m in period.months())
+
+    def group(self, branch_id: int, group_id: int, kind: str, period: Period) -> int:
+        return sum(self.by_group.get((branch_id, group_id, kind, m), 0) for m in period.months())
+
+    def activities(self, branch_id: int, period: Period) -> int:
+        return sum(self.all_activities.get((branch_id, m), 0) for m in period.months())
+
+
+def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> HeldCounts:
+    """Two grouped queries. A meeting counts in the (local) month it was held; one not yet recorded
+    at `now` did not exist then."""
+    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    held = Meeting.objects.filter(branch_id__in=branch_ids, status=Meeting.Status.HELD, held_at__gte=start,
+                                  held_at__lt=end, held_at__lte=now, recorded_at__lte=now)
+    counts = HeldCounts(defaultdict(int), defaultdict(int), defaultdict(int))
+    rows = (
+        MeetingKind.objects.filter(meeting__in=held)
+        .values("meeting__branch_id", "meeting__party_group_id", "kind", month=ExtractMonth("meeting__held_at"))
+        .annotate(n=Count("id"))
+        .values_list("meeting__branch_id", "meeting__party_group_id", "kind", "month", "n")
+    )
+    for branch_id, group_id, kind, month, n in rows:
+        counts.by_group[(branch_id, group_id, kind, month)] += n
+        counts.by_kind[(branch_id, kind, month)] += n
+    for branch_id, month, n in held.values("branch_id", month=ExtractMonth("held_at")).annotate(n=Count("id")).values_list(
+        "branch_id", "month", "n"
+    ):
+        counts.all_activities[(branch_id, month)] += n
+    return counts
+
+
+def compliance_for_branches(branches: Sequence[Organization], *, year: int, now: datetime) -> dict[int, list[RuleState]]:
+    """Every rule-period of `year` for each branch, evaluated at `now`, in a constant number of queries."""
+    branches = [b for b in branches if b.is_branch]
+    if not branches:
+        return {}
+    ids = [b.pk for b in branches]
+    book = RuleBook.load()
+    today = now.date() if now.date().year == year else date(year, 12, 31)
+    facts = branch_facts_for(branches, at=today)
+    committee_min = policy_values(PolicyValue.Key.COMMITTEE_MIN_FULL_MEMBERS, branches, at=today)
+    groups = defaultdict(list)
+    for group in PartyGroup.objects.filter(branch_id__in=ids).order_by("name"):
+        groups[group.branch_id].append(group)
+    exemptions = defaultdict(list)
+    for ex in Exemption.objects.filter(branch_id__in=ids, member__isnull=True, status=Exemption.Status.APPROVED,
+                                       starts_on__lte=date(year, 12, 31), ends_on__gte=date(year, 1, 1)):
+        exemptions[ex.branch_id].append(ex)
+    counts = held_counts(ids, year=year, now=now)
+
+    result = {}
+    for branch in branches:
+        fact = facts[branch.pk]
+        states = []
+        for rp in book.periods(branch, year):
+            rule, period = rp.rule, rp.period
+            exemption = next((e for e in exemptions[branch.pk] if e.starts_on <= period.start and e.ends_on >= period.last_day), None)
+            common = {"rule": rule, "period": period, "now": now, "exemption": exemption}
+            if rule.condition == QuotaRule.Condition.PER_GROUP:
+                for group in groups[branch.pk]:
+                    held = counts.group(branch.pk, group.pk, rule.kind, period)
+                    states.append(evaluate(held=held, party_group=group, **common))
+                continue
+            if rule.kind == QuotaRule.ALL_ACTIVITIES:
+                held = counts.activities(branch.pk, period)
+            else:
+                held = counts.kind(branch.pk, rule.kind, period)
+            states.append(evaluate(held=held, not_applicable=_not_applicable(rule, fact, committee_min[branch.pk]),
+                                   **common))
+        result[branch.pk] = states
+    return result
+
+
+def _not_applicable(rule: QuotaRule, facts, committee_min: int) -> str:
+    if rule.condition == QuotaRule.Condition.HAS_COMMITTEE and not facts.needs_committee:
+        return f"党支部正式党员{facts.full_member_count}人，不足{committee_min}人，未设支部委员会"
+    if rule.condition == QuotaRule.Condition.NO_GROUPS and facts.has_groups:
+        return "党支部已划分党小组，按已划分党小组的要求执行"
+    if rule.condition == QuotaRule.Condition.HAS_GROUPS and not facts.has_groups:
+        return "党支部未划分党小组，按未划分党小组的要求执行"
+    return ""
+
+
+def compliance_for_branch(branch: Organization, *, year: int, now: datetime) -> list[RuleState]:
+    return compliance_for_branches([branch], year=year, now=now).get(branch.pk, [])
+
+
+def current_obligations(branch: Organization, *, now: datetime) -> list[RuleState]:
+    """What the branch owes now: the running periods, plus earlier ones still late or overdue this year."""
+    today = now.date()
+    states = compliance_for_branch(branch, year=today.year, now=now)
+    return [s for s in states if s.state != State.NOT_APPLICABLE and (
+        s.period.start <= today < s.period.end or (s.period.end <= today and s.state in (State.LATE, State.OVERDUE)))]
+

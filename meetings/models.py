@@ -1,0 +1,284 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    BRANCH_ASSEMBLY = "branch_assembly", "支部党员大会"
+    BRANCH_COMMITTEE = "branch_committee", "支委会"
+    GROUP_MEETING = "group_meeting", "党小组会"
+    PARTY_LECTURE = "party_lecture", "党课"
+    THEME_DAY = "theme_day", "主题党日"
+    LIFE_MEETING = "life_meeting", "组织生活会"
+    MEMBER_REVIEW = "member_review", "民主评议党员"
+    WARNING_EDUCATION = "warning_education", "警示教育"
+
+
+class Meeting(models.Model):
+    """One meeting, recorded once; it counts for every kind it was held as (a 主题党日 held as a 党员大会
+    with a 党课 counts for all three). It counts toward the period in which it was *held*."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "计划"
+        HELD = "held", "已召开"
+
+    branch = models.ForeignKey("branches.Organization", verbose_name="党支部", on_delete=models.PROTECT,
+                               related_name="meetings")
+    party_group = models.ForeignKey("branches.PartyGroup", verbose_name="党小组", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="meetings")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.HELD)
+    held_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    place = models.CharField("地点", max_length=100, blank=True)
+    topic = models.CharField("会议主题", max_length=200)
+    host = models.ForeignKey("members.Member", verbose_name="主持人", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="hosted_meetings")
+    recorder = models.ForeignKey("members.Member", verbose_name="记录人", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="recorded_meetings")
+    lecturer = models.CharField("党课主讲人", max_length=50, blank=True)
+    minutes = models.TextField("会议记录", blank=True)
+    resolutions = models.TextField("决议事项", blank=True)
+    guests = models.CharField("列席人员", max_length=300, blank=True)
+    recorded_at = models.DateTimeField("录入时间", default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    late_entry = models.BooleanField("补记", default=False,
+                                     help_text="在会议所属期间结束后才录入的记录，保留召开时间与录入时间。")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "会议"
+        verbose_name_plural = "会议"
+        ordering = ["-held_at"]
+        indexes = [
+            models.Index(fields=["branch", "held_at"], name="meeting_branch_held"),
+            models.Index(fields=["status", "held_at"], name="meeting_status_held"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("held_at")),
+                                   name="meeting_end_after_start"),
+            models.CheckConstraint(condition=Q(status__in=["planned", "held"]), name="meeting_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{timezone.localtime(self.held_at):%Y-%m-%d} {self.topic}"
+
+    @property
+    def kind_values(self) -> list[str]:
+        return [k.kind for k in self.kinds.all()]
+
+    @property
+    def kind_labels(self) -> str:
+        return "、".join(Kind(k).label for k in sorted(self.kind_values, key=Kind.values.index))
+
+
+class MeetingKind(models.Model):
+    """A kind a meeting counts for: one row per (meeting, kind), so counting per kind is one GROUP BY."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="kinds")
+    kind = models.CharField("会议类型", max_length=30, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = "会议类型"
+        verbose_name_plural = "会议类型"
+        constraints = [models.UniqueConstraint(fields=["meeting", "kind"], name="meeting_kind_unique")]
+        indexes = [models.Index(fields=["kind", "meeting"], name="meetingkind_kind")]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class Attendance(models.Model):
+    """One row per expected member. Counts (应到/实到/正式/预备/缺席) are derived from these, never typed."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "出席"
+        LEAVE = "leave", "请假"
+        ABSENT = "absent", "缺席"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT,
+                               related_name="attendance")
+    status = models.CharField("出席情况", max_length=10, choices=Status.choices, default=Status.PRESENT)
+    late = models.BooleanField("迟到", default=False)
+    left_early = models.BooleanField("早退", default=False)
+    reason = models.CharField("缺席或请假原因", max_length=200, blank=True)
+    # Snapshots at the meeting date: the member's category and vote may change later.
+    category = models.CharField("人员类别", max_length=20, choices=[("full", "正式党员"), ("probationary", "预备党员")])
+    has_vote = models.BooleanField("有表决权", default=True)
+
+    class Meta:
+        verbose_name = "考勤"
+        verbose_name_plural = "考勤"
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="attendance_unique"),
+            models.CheckConstraint(condition=Q(status__in=["present", "leave", "absent"]), name="attendance_status_valid"),
+        ]
+        indexes = [models.Index(fields=["member", "meeting"], name="attendance_member")]
+
+    def __str__(self):
+        return f"{self.member} · {self.get_status_display()}"
+
+
+class LeaveRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "未批准"
+        CANCELLED = "cancelled", "已撤回"
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE,
+                               related_name="leave_requests")
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="leave_requests")
+    reason = models.CharField("请假事由", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "请假"
+        verbose_name_plural = "请假"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "meeting"], condition=Q(status__in=["pending", "approved"]),
+                                    name="one_open_leave_per_meeting"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "approved", "rejected", "cancelled"]),
+                                   name="leave_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.meeting}"
+
+
+class Exemption(models.Model):
+    """暂不参加组织生活: a member (approved by the branch) or a whole branch (approved by the upper level),
+    for a date window. Exempt members are not expected at meetings in the window; an exempt branch
+    owes nothing for a period the window covers."""
+
+    class Reason(models.TextChoices):
+        SICK = "sick", "病休"
+        MATERNITY = "maternity", "产假/哺乳"
+        ABROAD = "abroad", "外派"
+        ELDERLY = "elderly", "年老体弱"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "未批准"
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="exemptions")
+    branch = models.ForeignKey("branches.Organization", verbose_name="党支部", on_delete=models.CASCADE,
+                               related_name="exemptions")
+    reason = models.CharField("原因", max_length=20, choices=Reason.choices)
+    detail = models.CharField("说明", max_length=300, blank=True)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "暂不参加组织生活"
+        verbose_name_plural = "暂不参加组织生活"
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="exemption_dates_order"),
+            models.CheckConstraint(condition=~Q(reason="other") | ~Q(detail=""), name="exemption_other_has_detail"),
+        ]
+        indexes = [models.Index(fields=["branch", "status", "starts_on"], name="exemption_branch")]
+
+    def __str__(self):
+        who = self.member or self.branch
+        return f"{who} {self.get_reason_display()} {self.starts_on}–{self.ends_on}"
+
+
+class LockedYear(models.Model):
+    """A branch-year the upper level has closed: its records refuse new entries and changes."""
+
+    branch = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="locked_years")
+    year = models.PositiveSmallIntegerField("年度")
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    locked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "已锁定年度"
+        verbose_name_plural = "已锁定年度"
+        constraints = [models.UniqueConstraint(fields=["branch", "year"], name="locked_year_unique")]
+
+    def __str__(self):
+        return f"{self.branch} {self.year}年"
+
+
+class QuotaRule(models.Model):
+    """What a branch owes: a minimum count of a kind per period, under a condition, versioned by date.
+
+    Rows without an organization are the national default policy (domain-rules.md, first table);
+    a row on an organization overrides the same (kind, condition) for its subtree — the nearest wins.
+    A period is judged by the rule in force when it began.
+    """
+
+    ALL_ACTIVITIES = "all_activities"
+    KIND_CHOICES = [*Kind.choices, (ALL_ACTIVITIES, "组织生活（合计）")]
+
+    class Period(models.TextChoices):
+        MONTH = "month", "月"
+        QUARTER = "quarter", "季度"
+        HALF_YEAR = "half_year", "半年"
+        YEAR = "year", "年"
+
+    class Condition(models.TextChoices):
+        ALWAYS = "always", "所有党支部"
+        NO_GROUPS = "no_groups", "未划分党小组的党支部"
+        HAS_GROUPS = "has_groups", "已划分党小组的党支部"
+        HAS_COMMITTEE = "has_committee", "设支部委员会的党支部"
+        PER_GROUP = "per_group", "每个党小组"
+
+    kind = models.CharField("活动类型", max_length=30, choices=KIND_CHOICES)
+    condition = models.CharField("适用条件", max_length=20, choices=Condition.choices, default=Condition.ALWAYS)
+    period = models.CharField("周期", max_length=10, choices=Period.choices)
+    minimum = models.PositiveSmallIntegerField("最少次数")
+    target = models.PositiveSmallIntegerField("目标次数", null=True, blank=True)
+    grace_days = models.PositiveSmallIntegerField("补记期（天）", default=10)
+    warning_days = models.PositiveSmallIntegerField("提前提醒（天）", default=7)
+    article = models.CharField("依据", max_length=300)
+    org = models.ForeignKey("branches.Organization", verbose_name="适用组织（空为全国默认）", null=True, blank=True,
+                            on_delete=models.CASCADE, related_name="quota_rules")
+    effective_from = models.DateField("生效日期")
+    effective_to = models.DateField("失效日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "组织生活规则"
+        verbose_name_plural = "组织生活规则"
+        ordering = ["kind", "condition", "effective_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(effective_to__isnull=True) | Q(effective_to__gt=F("effective_from")),
+                                   name="quota_rule_dates_order"),
+            models.CheckConstraint(condition=Q(minimum__gte=1), name="quota_rule_minimum_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：每{self.get_period_display()}{self.minimum}次（{self.get_condition_display()}）"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.condition)
+
+
+class CalendarFeed(models.Model):
+    """The unguessable token of a branch's iCal feed (planned meetings and period deadlines)."""
+
+    branch = models.OneToOneField("branches.Organization", on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.branch} 日历订阅"
