@@ -1,0 +1,272 @@
+"""Write-side services for meetings, attendance, leave requests, exemptions and year locks.
+
+Views, the API, imports and tasks all call these; each validates, saves and audits in one
+transaction and raises ValidationError with Chinese messages (code "conflict" for a 409).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from branches.models import Organization, PartyGroup
+from branches.permissions import Perm, has_perm
+from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
+from meetings.periods import local_midnight
+from meetings.policy import RuleBook
+from meetings.selectors import meeting_expected
+from members.models import Member
+from orglife import audit
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How one expected member attended (anything not given defaults to present, or leave if approved)."""
+
+    status: str = Attendance.Status.PRESENT
+    reason: str = ""
+    late: bool = False
+    left_early: bool = False
+
+
+def check_not_locked(branch: Organization, year: int) -> None:
+    if LockedYear.objects.filter(branch=branch, year=year).exists():
+        raise ValidationError(f"{branch.name}{year}年度的记录已由上级党组织锁定，不能新增或修改。", code="conflict")
+
+
+def _vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
+    """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
+    full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
+    on_probation = member.probation_until is not None and member.probation_until >= day
+    return ("full" if full else "probationary"), full and not on_probation
+
+
+def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, recorder, now, held: bool) -> None:
+    errors = {}
+    if not branch.is_branch:
+        errors["branch"] = f"“{branch.name}”不是党支部，会议只能记在党支部名下。"
+    if not kinds:
+        errors["kinds"] = "请至少选择一种会议类型。"
+    elif not set(kinds) <= set(Kind.values):
+        errors["kinds"] = f"未知的会议类型：{'、'.join(sorted(set(kinds) - set(Kind.values)))}。"
+    if held and held_at > now:
+        errors["held_at"] = "会议开始时间在将来：尚未召开的会议请先“计划会议”，召开后再记录。"
+    if not held and held_at <= now:
+        errors["held_at"] = "计划会议的时间应在将来；已召开的会议请直接记录。"
+    if ended_at is not None and ended_at <= held_at:
+        errors["ended_at"] = "结束时间必须晚于开始时间。"
+    if Kind.GROUP_MEETING in kinds and party_group is None:
+        errors["party_group"] = "党小组会须选择党小组。"
+    if party_group is not None and party_group.branch_id != branch.pk:
+        errors["party_group"] = f"党小组“{party_group.name}”不属于“{branch.name}”。"
+    for field, person, label in (("host", host, "主持人"), ("recorder", recorder, "记录人")):
+        if person is not None and person.branch_id != branch.pk:
+            errors[field] = f"{label}须为本支部党员。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _late_entry(branch: Organization, kinds, held_at: datetime, recorded_at: datetime) -> bool:
+    """补记: recorded after a period the meeting counts toward had already ended."""
+    book = RuleBook.load()
+    day = timezone.localdate(held_at)
+    ends = [local_midnight(p.end) for kind in kinds for p in book.periods_of_kind_containing(branch, kind, day)]
+    return any(recorded_at >= end for end in ends)
+
+
+def _write_attendance(meeting: Meeting, marks: dict[int, Mark]) -> None:
+    day = timezone.localdate(meeting.held_at)
+    expected = list(meeting_expected(meeting))
+    expected_ids = {m.pk for m in expected}
+    strangers = set(marks) - expected_ids
+    if strangers:
+        names = "、".join(Member.objects.filter(pk__in=strangers).values_list("name", flat=True)) or "、".join(map(str, strangers))
+        raise ValidationError({"attendance": f"以下人员不在本次会议的应到名单中：{names}。"})
+    leaves = dict(meeting.leave_requests.filter(status=LeaveRequest.Status.APPROVED).values_list("member_id", "reason"))
+    rows = []
+    for member in expected:
+        mark = marks.get(member.pk) or (Mark(Attendance.Status.LEAVE, leaves[member.pk]) if member.pk in leaves else Mark())
+        if mark.status not in Attendance.Status.values:
+            raise ValidationError({"attendance": f"{member.name}的出席情况“{mark.status}”无效（应为出席、请假或缺席）。"})
+        category, has_vote = _vote_snapshot(member, day)
+        rows.append(Attendance(meeting=meeting, member=member, status=mark.status, reason=mark.reason[:200],
+                               late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote))
+    meeting.attendance.all().delete()
+    Attendance.objects.bulk_create(rows)
+
+
+def _save_kinds(meeting: Meeting, kinds) -> None:
+    meeting.kinds.all().delete()
+    MeetingKind.objects.bulk_create([MeetingKind(meeting=meeting, kind=k) for k in sorted(set(kinds))])
+
+
+@transaction.atomic
+def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: datetime, topic: str, now: datetime,
+                   ended_at: datetime | None = None, party_group: PartyGroup | None = None, place: str = "",
+                   host: Member | None = None, recorder: Member | None = None, lecturer: str = "", minutes: str = "",
+                   resolutions: str = "", guests: str = "", attendance: dict[int, Mark] | None = None,
+                   meeting: Meeting | None = None, source: str = "web") -> Meeting:
+    """Record a held meeting with its attendance (new, or completing a planned one, or correcting one)."""
+    _validate_meeting(branch=branch, kinds=kinds, held_at=held_at, ended_at=ended_at, party_group=party_group,
+                      host=host, recorder=recorder, now=now, held=True)
+    check_not_locked(branch, timezone.localdate(held_at).year)
+    if meeting is not None:
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.branch_id != branch.pk:
+            raise ValidationError({"branch": "会议不能改记到其他党支部。"})
+        check_not_locked(branch, timezone.localdate(meeting.held_at).year)
+        before = audit.snapshot(meeting)
+    else:
+        meeting, before = Meeting(branch=branch, recorded_at=now, recorded_by=actor if getattr(actor, "pk", None) else None), None
+    if meeting.status == Meeting.Status.PLANNED:
+        meeting.recorded_at = now  # recorded now, whenever it was planned
+        meeting.recorded_by = actor if getattr(actor, "pk", None) else None
+    for name, value in dict(held_at=held_at, ended_at=ended_at, party_group=party_group, place=place, topic=topic,
+                            host=host, recorder=recorder, lecturer=lecturer, minutes=minutes, resolutions=resolutions,
+                            guests=guests).items():
+        setattr(meeting, name, value)
+    meeting.status = Meeting.Status.HELD
+    meeting.late_entry = _late_entry(branch, kinds, held_at, meeting.recorded_at)
+    meeting.full_clean(exclude=["recorded_by", "host", "recorder", "party_group", "branch"])
+    meeting.save()
+    _save_kinds(meeting, kinds)
+    _write_attendance(meeting, attendance or {})
+    if before is None:
+        audit.record_create(actor=actor, instance=meeting, source=source)
+    else:
+        audit.record_update(actor=actor, instance=meeting, before=before, source=source)
+    return meeting
+
+
+@transaction.atomic
+def plan_meeting(*, actor, branch: Organization, kinds: list[str], held_at: datetime, topic: str, now: datetime,
+                 party_group: PartyGroup | None = None, place: str = "", source: str = "web") -> Meeting:
+    """A meeting announced ahead: members can ask for leave and it shows in the calendar feed."""
+    _validate_meeting(branch=branch, kinds=kinds, held_at=held_at, ended_at=None, party_group=party_group,
+                      host=None, recorder=None, now=now, held=False)
+    check_not_locked(branch, timezone.localdate(held_at).year)
+    meeting = Meeting.objects.create(branch=branch, status=Meeting.Status.PLANNED, held_at=held_at, topic=topic,
+                                     place=place, party_group=party_group, recorded_at=now,
+                                     recorded_by=actor if getattr(actor, "pk", None) else None)
+    _save_kinds(meeting, kinds)
+    audit.record_create(actor=actor, instance=meeting, source=source)
+    return meeting
+
+
+def can_decide_leave(user, leave: LeaveRequest) -> bool:
+    """The branch secretary side decides; a 党小组长 decides for his own group's 党小组会."""
+    meeting = leave.meeting
+    if has_perm(user, Perm.RECORD, meeting.branch):
+        return True
+    group = meeting.party_group
+    return (group is not None and group.leader is not None and group.leader.user_id == user.pk
+            and set(meeting.kind_values) == {Kind.GROUP_MEETING} and has_perm(user, Perm.APPROVE_GROUP_LEAVE, meeting.branch))
+
+
+@transaction.atomic
+def request_leave(*, actor, member: Member, meeting: Meeting, reason: str, now: datetime,
+                  source: str = "web") -> LeaveRequest:
+    if member.user_id is None or member.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied("只能为本人请假。")
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "请填写请假事由。"
+    if meeting.status != Meeting.Status.PLANNED or meeting.held_at <= now:
+        errors["meeting"] = "只能为尚未召开的会议请假。"
+    elif not meeting_expected(meeting).filter(pk=member.pk).exists():
+        errors["meeting"] = "您不在该会议的应到名单中，无需请假。"
+    elif LeaveRequest.objects.filter(member=member, meeting=meeting, status__in=["pending", "approved"]).exists():
+        errors["meeting"] = "您已为该会议提交过请假申请。"
+    if errors:
+        raise ValidationError(errors)
+    leave = LeaveRequest.objects.create(member=member, meeting=meeting, reason=reason.strip(), requested_at=now)
+    audit.record_create(actor=actor, instance=leave, source=source)
+    return leave
+
+
+@transaction.atomic
+def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, note: str = "",
+                 source: str = "web") -> LeaveRequest:
+    leave = LeaveRequest.objects.select_for_update().select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk)
+    if not can_decide_leave(actor, leave):
+        raise PermissionDenied("只有党支部书记（或党小组会的党小组长）可以审批请假。")
+    if leave.status != LeaveRequest.Status.PENDING:
+        raise ValidationError(f"该请假申请已处理（{leave.get_status_display()}），不能重复审批。", code="conflict")
+    check_not_locked(leave.meeting.branch, timezone.localdate(leave.meeting.held_at).year)
+    before = audit.snapshot(leave)
+    leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED
+    leave.decided_by, leave.decided_at, leave.decision_note = actor, now, note[:200]
+    leave.save()
+    if approve:  # a meeting already recorded: the approved leave fills its attendance
+        Attendance.objects.filter(meeting=leave.meeting, member=leave.member).update(
+            status=Attendance.Status.LEAVE, reason=leave.reason[:200])
+    audit.record_update(actor=actor, instance=leave, before=before, source=source)
+    return leave
+
+
+@transaction.atomic
+def cancel_leave(*, actor, leave: LeaveRequest, now: datetime, source: str = "web") -> LeaveRequest:
+    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    if leave.member.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied("只能撤回本人的请假申请。")
+    if leave.status not in (LeaveRequest.Status.PENDING, LeaveRequest.Status.APPROVED) or leave.meeting.held_at <= now:
+        raise ValidationError("会议已召开或申请已处理完毕，不能撤回。", code="conflict")
+    before = audit.snapshot(leave)
+    leave.status = LeaveRequest.Status.CANCELLED
+    leave.save(update_fields=["status"])
+    audit.record_update(actor=actor, instance=leave, before=before, source=source)
+    return leave
+
+
+@transaction.atomic
+def request_exemption(*, actor, branch: Organization, reason: str, starts_on: date, ends_on: date,
+                      member: Member | None = None, detail: str = "", source: str = "web") -> Exemption:
+    errors = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = "结束日期不能早于开始日期。"
+    if reason == Exemption.Reason.OTHER and not detail.strip():
+        errors["detail"] = "原因为“其他”时须填写说明。"
+    if member is not None and member.branch_id != branch.pk:
+        errors["member"] = "该党员不属于本支部。"
+    if errors:
+        raise ValidationError(errors)
+    exemption = Exemption(branch=branch, member=member, reason=reason, detail=detail.strip(), starts_on=starts_on,
+                          ends_on=ends_on, requested_by=actor if getattr(actor, "pk", None) else None)
+    exemption.full_clean(exclude=["requested_by", "decided_by"])
+    exemption.save()
+    audit.record_create(actor=actor, instance=exemption, source=source)
+    return exemption
+
+
+def can_decide_exemption(user, exemption: Exemption) -> bool:
+    """A member's exemption is the branch's decision; a whole branch's is the upper level's."""
+    if exemption.member_id is not None:
+        return has_perm(user, Perm.RECORD, exemption.branch)
+    return has_perm(user, Perm.INSPECT, exemption.branch)
+
+
+@transaction.atomic
+def decide_exemption(*, actor, exemption: Exemption, approve: bool, now: datetime, source: str = "web") -> Exemption:
+    exemption = Exemption.objects.select_for_update().get(pk=exemption.pk)
+    if not can_decide_exemption(actor, exemption):
+        raise PermissionDenied("党员暂不参加组织生活由党支部审批；整个党支部的由上级党组织审批。")
+    if exemption.status != Exemption.Status.PENDING:
+        raise ValidationError(f"该申请已处理（{exemption.get_status_display()}）。", code="conflict")
+    before = audit.snapshot(exemption)
+    exemption.status = Exemption.Status.APPROVED if approve else Exemption.Status.REJECTED
+    exemption.decided_by, exemption.decided_at = actor, now
+    exemption.save()
+    audit.record_update(actor=actor, instance=exemption, before=before, source=source)
+    return exemption
+
+
+@transaction.atomic
+def lock_year(*, actor, branch: Organization, year: int, now: datetime, source: str = "web") -> LockedYear:
+    if not has_perm(actor, Perm.INSPECT, branch):
+        raise PermissionDenied("只有上级党组织可以锁定年度记录。")
+    lock, created = LockedYear.objects.get_or_create(branch=branch, year=year, defaults={"locked_by": actor, "locked_at": now})
+    if created:
+        audit.record_create(actor=actor, instance=lock, source=source)
+    return lock

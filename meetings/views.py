@@ -1,0 +1,1 @@
+from django.contrib.auth.decorators import login_required  # noqa: F401
