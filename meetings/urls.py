@@ -10,4 +10,5 @@ urlpatterns = [
     path("recordbook/batches/<int:pk>/", views.recordbook_batch, name="recordbook-batch"),
     path("recordbook/batches/<int:pk>/progress/", views.recordbook_batch_progress, name="recordbook-batch-progress"),
     path("recordbook/batches/<int:pk>/download/", views.recordbook_batch_download, name="recordbook-batch-download"),
+    path("meetings/<int:pk>/record.docx", views.meeting_record_docx, name="meeting-record-docx"),
 ]

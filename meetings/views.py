@@ -109,3 +109,17 @@ def recordbook_batch_download(request, pk):
     name = f"{batch.org.name}{batch.year}年度党支部活动情况记录册.zip"
     return _FileResponse(batch.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
 
+
+@_login_required
+def meeting_record_docx(request, pk):
+    """One meeting's record as .docx, for those who may read the branch's records (members: 403, outsiders: 404)."""
+    from meetings.selectors import visible_meetings
+
+    meeting = _get_object_or_404(visible_meetings(request.user).select_related("branch"), pk=pk)
+    if not _has_perm(request.user, _Perm.VIEW, meeting.branch):
+        raise _PermissionDenied
+    content, filename = _recordbook.meeting_docx(meeting=meeting, branch_name=meeting.branch.name)
+    response = _HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = _content_disposition(True, filename)
+    return response

@@ -324,3 +324,46 @@ def test_attendance_rows_exist_for_every_expected_member(book_year):
     # Guards the fixture: the book's counts rest on attendance written by record_meeting.
     assert Attendance.objects.filter(meeting__branch=book_year).count() > 0
     assert Organization.objects.get(code="A").is_branch
+
+
+# --- DOCX of one meeting ----------------------------------------------------------------------------
+
+
+def _combined_meeting(branch):
+    from meetings.models import Meeting
+
+    return Meeting.objects.get(branch=branch, topic="学习贯彻党章主题党日")
+
+
+def test_meeting_docx_has_every_minute_field(client, book_year, secretary_a):
+    from docx import Document
+
+    client.force_login(secretary_a)
+    response = client.get(reverse("meeting-record-docx", args=[_combined_meeting(book_year).pk]))
+    assert response.status_code == 200 and "filename*=utf-8''" in response["Content-Disposition"]
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    for label in ("时间", "地点", "主持人", "记录人", "应到人数", "实到人数", "缺席人员及原因", "列席人员", "会议主题"):
+        assert label in cells, label
+    assert "王党员（请假：外出就医）" in cells and "5人" in cells
+    assert "党课：党章第一章。" in text and "主持人（签字）" in text
+
+
+def test_meeting_docx_marks_late_entries(book_year):
+    from docx import Document
+
+    from meetings.models import Meeting
+
+    late = Meeting.objects.get(branch=book_year, late_entry=True)
+    content, filename = recordbook.meeting_docx(meeting=late, branch_name=book_year.name)
+    assert filename.endswith(".docx") and "主题党日" in filename
+    assert "【补记】" in "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+def test_meeting_docx_permissions(client, book_year, member_a, secretary_b):
+    url = reverse("meeting-record-docx", args=[_combined_meeting(book_year).pk])
+    client.force_login(member_a)
+    assert client.get(url).status_code == 403
+    client.force_login(secretary_b)
+    assert client.get(url).status_code == 404
