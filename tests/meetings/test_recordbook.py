@@ -367,3 +367,19 @@ def test_meeting_docx_permissions(client, book_year, member_a, secretary_b):
     assert client.get(url).status_code == 403
     client.force_login(secretary_b)
     assert client.get(url).status_code == 404
+
+
+def test_long_tables_repeat_their_header_on_every_page(book_year, tmp_path):
+    for i in range(45):
+        make_member(book_year, name=f"党员{i:02d}号")
+    rendered = recordbook.record_book_pdf(branch=book_year, year=YEAR, now=at(12, 31, 20))
+    path = tmp_path / "long.pdf"
+    path.write_bytes(rendered.pdf)
+    pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    def running_header(page):
+        return next((line for line in page.splitlines() if line.strip()), "")
+
+    roster_pages = [p for p in pages if "党员花名册" in running_header(p)]
+    assert len(roster_pages) >= 2  # 50 members do not fit on one landscape page
+    assert all("公民身份号码" in p and "入党日期" in p for p in roster_pages)
