@@ -3,7 +3,9 @@ import pytest
 from tests.e2e.conftest import login
 from tests.factories import make_member
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback restores the data migrations (default policy) that the flush after a
+# transactional test would otherwise wipe for the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_secretary_logs_in_and_sees_the_branch_roster(page, tree, secretary_a):
