@@ -189,7 +189,8 @@ def request_leave(*, actor, member: Member, meeting: Meeting, reason: str, now: 
 @transaction.atomic
 def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, note: str = "",
                  source: str = "web") -> LeaveRequest:
-    leave = LeaveRequest.objects.select_for_update().select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk)
+    leave = (LeaveRequest.objects.select_for_update(of=("self",))
+             .select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk))
     if not can_decide_leave(actor, leave):
         raise PermissionDenied("只有党支部书记（或党小组会的党小组长）可以审批请假。")
     if leave.status != LeaveRequest.Status.PENDING:
