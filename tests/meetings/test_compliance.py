@@ -6,7 +6,13 @@ import pytest
 
 from branches import services as branch_services
 from branches.models import Organization
-from meetings.compliance import State, compliance_for_branch, compliance_for_branches, current_obligations, evaluate
+from meetings.compliance import (
+    State,
+    compliance_for_branch,
+    compliance_for_branches,
+    current_obligations,
+    evaluate,
+)
 from meetings.models import Exemption, QuotaRule
 from meetings.periods import period_starting
 from tests.factories import make_member, make_org
