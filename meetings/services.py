@@ -76,10 +76,15 @@ def _late_entry(branch: Organization, kinds, held_at: datetime, recorded_at: dat
     return any(recorded_at >= end for end in ends)
 
 
-def _write_attendance(meeting: Meeting, marks: dict[int, Mark]) -> None:
+def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
+    """Rewrite attendance for the expected roster. `marks` None keeps what was recorded before (a
+    correction that does not touch attendance), for those still expected."""
     day = timezone.localdate(meeting.held_at)
     expected = list(meeting_expected(meeting))
     expected_ids = {m.pk for m in expected}
+    if marks is None:
+        marks = {row.member_id: Mark(row.status, row.reason, row.late, row.left_early)
+                 for row in meeting.attendance.filter(member_id__in=expected_ids)}
     strangers = set(marks) - expected_ids
     if strangers:
         names = "、".join(Member.objects.filter(pk__in=strangers).values_list("name", flat=True)) or "、".join(map(str, strangers))
@@ -108,7 +113,11 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
                    host: Member | None = None, recorder: Member | None = None, lecturer: str = "", minutes: str = "",
                    resolutions: str = "", guests: str = "", attendance: dict[int, Mark] | None = None,
                    meeting: Meeting | None = None, source: str = "web") -> Meeting:
-    """Record a held meeting with its attendance (new, or completing a planned one, or correcting one)."""
+    """Record a held meeting with its attendance (new, or completing a planned one, or correcting one).
+
+    `attendance` maps member ids to marks for the exceptions; everyone else expected is present (or on
+    leave when approved). None on an existing meeting keeps its recorded attendance.
+    """
     _validate_meeting(branch=branch, kinds=kinds, held_at=held_at, ended_at=ended_at, party_group=party_group,
                       host=host, recorder=recorder, now=now, held=True)
     check_not_locked(branch, timezone.localdate(held_at).year)
@@ -132,7 +141,7 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.full_clean(exclude=["recorded_by", "host", "recorder", "party_group", "branch"])
     meeting.save()
     _save_kinds(meeting, kinds)
-    _write_attendance(meeting, attendance or {})
+    _write_attendance(meeting, attendance)
     if before is None:
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:
