@@ -48,10 +48,16 @@ def org_detail(request, code):
         "org": org,
         "can_edit": has_perm(user, Perm.MANAGE_ORGS, org),
         "can_manage_members": has_perm(user, Perm.MANAGE_MEMBERS, org),
+        "can_record": has_perm(user, Perm.RECORD, org),
         "can_view_roster": has_perm(user, Perm.VIEW, org),
     }
     if org.is_branch:
+        from meetings.compliance import current_obligations  # meetings builds on branches, not the reverse
+
         context["facts"] = branch_facts(org, at=timezone.localdate())
+        if context["can_view_roster"]:
+            context["obligations"] = current_obligations(org, now=timezone.now())
+        context["branch"] = org
         context["groups"] = org.party_groups.select_related("leader").order_by("name")
         roster = visible_members(user).filter(branch=org).select_related("party_group").order_by("name", "id")
         context["roster_page"] = Paginator(roster, 100).get_page(request.GET.get("page"))

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
 from branches.models import Organization, PartyGroup, PolicyValue
 from branches.policy import policy_values
@@ -163,7 +164,7 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
         return {}
     ids = [b.pk for b in branches]
     book = RuleBook.load()
-    today = now.date() if now.date().year == year else date(year, 12, 31)
+    today = timezone.localdate(now) if timezone.localdate(now).year == year else date(year, 12, 31)
     facts = branch_facts_for(branches, at=today)
     committee_min = policy_values(PolicyValue.Key.COMMITTEE_MIN_FULL_MEMBERS, branches, at=today)
     groups = defaultdict(list)
@@ -212,10 +213,15 @@ def compliance_for_branch(branch: Organization, *, year: int, now: datetime) -> 
     return compliance_for_branches([branch], year=year, now=now).get(branch.pk, [])
 
 
+_URGENCY = {State.OVERDUE: 0, State.LATE: 1, State.DUE_SOON: 2, State.PENDING: 3, State.MET: 4, State.EXEMPT: 5}
+
+
 def current_obligations(branch: Organization, *, now: datetime) -> list[RuleState]:
-    """What the branch owes now: the running periods, plus earlier ones still late or overdue this year."""
-    today = now.date()
+    """What the branch owes now, most urgent first: the running periods, plus earlier ones of this year
+    still late or overdue."""
+    today = timezone.localdate(now)
     states = compliance_for_branch(branch, year=today.year, now=now)
-    return [s for s in states if s.state != State.NOT_APPLICABLE and (
+    owed = [s for s in states if s.state != State.NOT_APPLICABLE and (
         s.period.start <= today < s.period.end or (s.period.end <= today and s.state in (State.LATE, State.OVERDUE)))]
+    return sorted(owed, key=lambda s: (_URGENCY[s.state], s.period.start))
 

@@ -36,7 +36,7 @@ def check_not_locked(branch: Organization, year: int) -> None:
         raise ValidationError(f"{branch.name}{year}年度的记录已由上级党组织锁定，不能新增或修改。", code="conflict")
 
 
-def _vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
+def vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
     """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
     full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
     on_probation = member.probation_until is not None and member.probation_until >= day
@@ -95,7 +95,7 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
         mark = marks.get(member.pk) or (Mark(Attendance.Status.LEAVE, leaves[member.pk]) if member.pk in leaves else Mark())
         if mark.status not in Attendance.Status.values:
             raise ValidationError({"attendance": f"{member.name}的出席情况“{mark.status}”无效（应为出席、请假或缺席）。"})
-        category, has_vote = _vote_snapshot(member, day)
+        category, has_vote = vote_snapshot(member, day)
         rows.append(Attendance(meeting=meeting, member=member, status=mark.status, reason=mark.reason[:200],
                                late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote))
     meeting.attendance.all().delete()
