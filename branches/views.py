@@ -56,7 +56,11 @@ def org_detail(request, code):
 
         context["facts"] = branch_facts(org, at=timezone.localdate())
         if context["can_view_roster"]:
-            context["obligations"] = current_obligations(org, now=timezone.now())
+            owed = current_obligations(org, now=timezone.now())
+            overdue = [s for s in owed if s.state == "overdue"]
+            # a long tail of overdue periods would bury what can still be done: show the latest few
+            context["obligations"] = overdue[-3:] + [s for s in owed if s.state != "overdue"]
+            context["overdue_hidden"] = max(0, len(overdue) - 3)
         context["branch"] = org
         context["groups"] = org.party_groups.select_related("leader").order_by("name")
         roster = visible_members(user).filter(branch=org).select_related("party_group").order_by("name", "id")

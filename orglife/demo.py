@@ -22,7 +22,9 @@ ACCOUNT_NAMES = ["admin", "city_viewer", "district_organizer", "secretary_a", "m
 
 def extensions():
     """Seeders of later apps: callables (rng, branches, *, months, today) -> a line of summary."""
-    return []
+    from meetings.demo import seed_meetings
+
+    return [seed_meetings]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文博晨"

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import Meeting
-from tests.e2e.conftest import login
 from tests.factories import UserFactory, make_member
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -196,3 +196,13 @@ def test_logging_screen_queries_do_not_grow_with_the_roster(client, tree, secret
     client.force_login(secretary_a)
     with django_assert_max_num_queries(20):
         client.get("/orgs/A/meetings/new/")
+
+
+def test_a_long_tail_of_overdue_periods_is_summarized_on_the_branch_page(client, tree, secretary_a):
+    from unittest import mock
+
+    client.force_login(secretary_a)
+    with mock.patch("django.utils.timezone.now", return_value=local(2026, 11, 20, 10)):
+        page = client.get("/orgs/A/").content.decode()
+    assert page.count("badge-overdue") == 3
+    assert "本年度另有" in page and "项已逾期" in page
