@@ -9,7 +9,7 @@ from meetings import services
 from meetings.models import Meeting
 from tests.factories import UserFactory, make_member
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 INTERACTION_GOAL = 12
 

@@ -3,9 +3,7 @@ import pytest
 from tests.e2e.conftest import login
 from tests.factories import make_member
 
-# serialized_rollback restores the data migrations (default policy) that the flush after a
-# transactional test would otherwise wipe for the tests that follow.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_secretary_logs_in_and_sees_the_branch_roster(page, tree, secretary_a):
