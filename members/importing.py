@@ -32,9 +32,10 @@ from branches.models import Organization
 from branches.permissions import Perm, orgs_where
 from members import idnumber
 from members.models import Member, Membership
-from members.resources import COLUMNS, LABELS, REQUIRED_KEYS, header_key
+from members.resources import LABELS, REQUIRED_KEYS, header_key
 from members.services import member_rule_errors
 from orglife import audit
+from orglife.bulk import bulk_insert
 from orglife.models import AuditEntry
 
 MAX_ROWS = 50_000  # well above a city district's roster; stops a runaway sheet of styled empty rows
@@ -109,29 +110,16 @@ def _file_error(message: str) -> RosterImportError:
 
 # --------------------------------------------------------------------------- reading files
 
-def _read_xlsx(content: bytes) -> Iterator[list]:
-    from openpyxl import load_workbook  # defusedxml is installed: openpyxl then parses untrusted XML safely
+def _read_excel(content: bytes) -> Iterator[list]:
+    """xlsx and xls through calamine (Rust): about 20× faster than openpyxl's read-only mode on a
+    21-column sheet here (0.26 s vs 5 s for 10,000 rows), which alone would break the 2 s budget.
+    It types cells as Excel does: dates as date/datetime, numbers as float, so a numeric ID cell
+    is still recognizable; it does not expand XML entities."""
+    from python_calamine import CalamineWorkbook
 
-    wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    ws.reset_dimensions()  # files from some tools claim a wrong sheet size; read what is there
-    try:
-        yield from (list(row) for row in ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
-
-
-def _read_xls(content: bytes) -> Iterator[list]:
-    import xlrd
-    from xlrd.xldate import xldate_as_datetime
-
-    book = xlrd.open_workbook(file_contents=content)
-    sheet = book.sheet_by_index(0)
-    for i in range(sheet.nrows):
-        # xls keeps dates as numbers with a date type: convert them as tablib does (import-export's
-        # own XLS format does not, and would hand us floats).
-        yield [xldate_as_datetime(v, book.datemode) if t == xlrd.XL_CELL_DATE else v
-               for v, t in zip(sheet.row_values(i), sheet.row_types(i), strict=True)]
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    # skip_empty_area=False keeps leading blank rows, so row numbers are the ones Excel shows.
+    yield from book.get_sheet_by_index(0).to_python(skip_empty_area=False)
 
 
 def _decode_csv(content: bytes) -> str:
@@ -158,10 +146,8 @@ def _read_csv(content: bytes) -> Iterator[list]:
 def _reader(content: bytes, filename: str) -> Iterator[list]:
     ext = Path(filename or "").suffix.lower()
     # Trust the bytes over the name: renamed files (.xls that are really .xlsx) are common.
-    if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content)
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return _read_xls(content)
+    if content[:4] == b"PK\x03\x04" or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # zip / OLE2
+        return _read_excel(content)
     if ext in (".xlsx", ".xls"):
         raise _file_error(f"文件“{filename}”不是有效的 Excel 文件，请确认文件未损坏。")
     if ext in (".csv", ".txt", ""):
@@ -456,29 +442,27 @@ def _check_rows(roster: ParsedRoster, branches: _BranchIndex, *, today: date, er
             fail("branch", str(exc))
 
         number_text, digest = "", ""
+        given_birth = values.get("birth_date") if "birth_date" not in bad_keys else None
+        given_gender = values.get("gender") if "gender" not in bad_keys else None
         try:
             number_text = _id_number(cell("id_number"))
             if not number_text:
                 raise CellError("请填写公民身份号码。")
-            number_text = idnumber.validate(number_text)
+            # 性别 and 出生日期 are in the number (GB 11643): filled cells must agree with it.
+            number_text = idnumber.validate(number_text, birth_date=given_birth, gender=given_gender)
         except CellError as exc:
             fail("id_number", str(exc))
             number_text = ""
         except ValidationError as exc:
-            fail("id_number", exc.messages[0])
+            fail(_MISMATCH_COLUMN.get(exc.code, "id_number"), exc.messages[0])
             number_text = ""
         if number_text:
             digest = idnumber.digest(number_text)
-            # 性别 and 出生日期 are in the number (GB 11643): a blank cell takes them from it, a
-            # filled one must agree with it (idnumber.validate says which does not).
+            # Blank 出生日期 / 性别 cells are taken from the number.
             if "birth_date" not in values and "birth_date" not in bad_keys:
                 values["birth_date"] = idnumber.birth_date_of(number_text)
             if "gender" not in values and "gender" not in bad_keys:
                 values["gender"] = idnumber.gender_of(number_text)
-            try:
-                idnumber.validate(number_text, birth_date=values.get("birth_date"), gender=values.get("gender"))
-            except ValidationError as exc:
-                fail(_MISMATCH_COLUMN.get(exc.code, "id_number"), exc.messages[0])
             if digest in seen:
                 fail("id_number", f"与第{seen[digest]}行的公民身份号码重复，同一党员只能出现一次。")
             else:
@@ -614,10 +598,9 @@ def _write(plan: _Plan, *, actor, today: date) -> None:
     for row, member in plan.new:
         member.set_id_number(row.id_number)
         new_members.append(member)
-    Member.objects.bulk_create(new_members, batch_size=BATCH_SIZE)
-    Membership.objects.bulk_create(
-        [Membership(member=m, branch=m.branch, started_on=m.joined_on, reason=Membership.Reason.IMPORT)
-         for m in new_members], batch_size=BATCH_SIZE)
+    bulk_insert(Member, new_members, batch_size=BATCH_SIZE)
+    bulk_insert(Membership, [Membership(member=m, branch_id=m.branch_id, started_on=m.joined_on,
+                                        reason=Membership.Reason.IMPORT) for m in new_members], batch_size=BATCH_SIZE)
 
     updated = [member for _, member, _ in plan.updated]
     if updated:
@@ -656,5 +639,92 @@ def _move_memberships(members: list[Member], *, today: date) -> None:
          for m in members if m.pk not in fixed], batch_size=BATCH_SIZE)
 
 
-def column_order() -> list[str]:
-    return [c.label for c in COLUMNS]
+# --------------------------------------------------------------------------- uploads (page, admin, Celery)
+
+
+def start_import(*, actor, content: bytes, filename: str):
+    """Keep an upload for preview and confirmation; the caller runs check_import (now or in a worker)."""
+    from members.models import RosterImport
+
+    record = RosterImport(created_by=actor, filename=Path(filename).name[:200])
+    record.set_upload(content)
+    record.save()
+    return record
+
+
+def _progress_saver(record_id: int, *, start: int, end: int) -> Progress:
+    """Progress the page polls; written outside the import's transaction so it is visible at once."""
+    from members.models import RosterImport
+
+    def save(done: int, total: int, stage: str) -> None:
+        percent = start + (end - start) * done // max(total, 1)
+        RosterImport.objects.filter(pk=record_id).update(progress=percent)
+
+    return save
+
+
+def _store_outcome(record, outcome: Outcome) -> None:
+    record.counts = outcome.counts()
+    record.errors = [e.as_dict() for e in outcome.errors[:ERROR_LIMIT]]
+    record.notices = outcome.notices
+
+
+def check_import(*, roster_import_id: int):
+    """Preview an upload and record the counts and errors. Safe to run twice."""
+    from members.models import RosterImport
+
+    record = RosterImport.objects.select_related("created_by").get(pk=roster_import_id)
+    if record.status != RosterImport.Status.CHECKING:
+        return record  # a redelivered task: already checked
+    try:
+        roster = parse_roster(record.get_upload(), record.filename)
+        outcome = preview_roster(actor=record.created_by, roster=roster,
+                                 progress=_progress_saver(record.pk, start=5, end=95))
+    except RosterImportError as exc:
+        outcome = exc.outcome or Outcome(errors=exc.errors)
+    _store_outcome(record, outcome)
+    record.status = RosterImport.Status.READY if outcome.ok else RosterImport.Status.INVALID
+    record.progress = 100
+    if not outcome.ok:
+        record.upload = b""  # nothing more will be done with it
+        record.finished_at = timezone.now()
+    record.save()
+    return record
+
+
+def confirm_import(*, roster_import) -> bool:
+    """READY → QUEUED, once: a double-click or a second tab does not import twice."""
+    from members.models import RosterImport
+
+    return bool(RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.READY)
+                .update(status=RosterImport.Status.QUEUED, progress=0))
+
+
+def commit_import(*, roster_import_id: int):
+    """Commit a confirmed upload. The status moves to DONE in the same transaction as the rows, so a
+    redelivered task (Celery acks late) finds it done and does nothing; a worker that dies mid-way
+    leaves it QUEUED and the redelivery imports it."""
+    import logging
+
+    from members.models import RosterImport
+
+    with transaction.atomic():
+        record = RosterImport.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=roster_import_id)
+        if record.status != RosterImport.Status.QUEUED:
+            return record
+        try:
+            outcome = commit_roster(actor=record.created_by, roster=parse_roster(record.get_upload(), record.filename))
+            record.status = RosterImport.Status.DONE
+        except RosterImportError as exc:  # the roster changed since the preview, or the user's scope did
+            outcome = exc.outcome or Outcome(errors=exc.errors)
+            record.status = RosterImport.Status.FAILED
+        except Exception:
+            logging.getLogger(__name__).exception("roster import %s failed", roster_import_id)
+            outcome = Outcome(errors=[RowError(0, "", "导入时发生内部错误，未写入任何数据。请稍后重试或联系管理员。")])
+            record.status = RosterImport.Status.FAILED
+        _store_outcome(record, outcome)
+        record.progress = 100
+        record.upload = b""  # it holds full ID numbers: keep it no longer than needed
+        record.finished_at = timezone.now()
+        record.save()
+    return record
