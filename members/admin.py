@@ -19,7 +19,7 @@ class MemberAdmin(ExportMixin, ReadOnlyAdmin):
     list_select_related = ["branch"]
     exclude = ["id_number_cipher", "id_number_digest"]
     resource_classes = [RosterResource]
-    change_list_template = "members/import_admin_change_list.html"
+    import_export_change_list_template = "members/import_admin_change_list.html"
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"reveal_id": lambda member: can_see_id_numbers(request.user, member)}

@@ -261,3 +261,13 @@ def test_command_exit_status_is_non_zero(tree, tmp_path):
     done = subprocess.run([sys.executable, "manage.py", "import_roster", str(path)], cwd=settings.BASE_DIR,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "找不到表头行" in done.stderr
+
+
+def test_admin_member_list_links_to_the_import_page_and_exports(client, tree):
+    from tests.factories import UserFactory
+
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:members_member_changelist")).content.decode()
+    assert reverse("roster-import") in page and reverse("roster-template") in page
+    assert client.get(reverse("admin:members_member_export")).status_code == 200
