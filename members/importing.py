@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -480,6 +481,21 @@ def _field_label(roster: ParsedRoster, field_name: str) -> str:
     return roster.label(field_name) if field_name in LABELS else ""
 
 
+@lru_cache(maxsize=1)
+def _member_defaults() -> tuple[tuple, dict]:
+    fields = tuple(Member._meta.concrete_fields)
+    return fields, {f.attname: f.get_default() for f in fields}
+
+
+def _new_member(row: _Row) -> Member:
+    # Positional construction: Model.__init__ with keyword arguments was a third of the check time.
+    fields, defaults = _member_defaults()
+    data = {**defaults, **row.values, "branch_id": row.branch.pk, "id_number_digest": row.digest}
+    member = Member(*[data[f.attname] for f in fields])
+    member.branch = row.branch  # cached, so str()/audit need no query
+    return member
+
+
 @dataclass
 class _Plan:
     new: list[tuple[_Row, Member]] = field(default_factory=list)
@@ -504,8 +520,7 @@ def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, sys
     for row in rows:
         member = existing.get(row.digest)
         if member is None:
-            member = Member(branch=row.branch, **row.values)
-            member.id_number_digest = row.digest
+            member = _new_member(row)
             is_new = True
             before = None
         else:
