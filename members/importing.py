@@ -526,8 +526,8 @@ def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, sys
         else:
             if not system and member.branch_id not in branches.ids:
                 errors.append(RowError(row.number, roster.label("id_number"),
-                                       f"该公民身份号码已登记为“{member.name}”，所在党支部不在您的管理范围内；"
-                                       "如需转入，请办理组织关系转接。"))
+                                       "该公民身份号码已登记在您无权管理的党支部，不能通过导入修改；"
+                                       "如需转入，请办理组织关系转接。"))  # no name: do not reveal other branches' rosters
                 bad_rows.add(row.number)
                 continue
             is_new = False

@@ -178,6 +178,10 @@ def _text_column_sheet(rows: list[list], *, title: str) -> bytes:
     id_col = [c.key for c in COLUMNS].index("id_number") + 1
     for row in rows:
         ws.append(row)
+    for line in ws.iter_rows():
+        for cell in line:
+            if cell.data_type == "f":  # openpyxl would write "=..." text as a formula: export it as text
+                cell.data_type = "s"
     for cell in ws[1]:
         cell.font = Font(bold=True)
     # Pre-format empty rows too: whatever is typed or pasted there later stays text.

@@ -271,3 +271,13 @@ def test_admin_member_list_links_to_the_import_page_and_exports(client, tree):
     page = client.get(reverse("admin:members_member_changelist")).content.decode()
     assert reverse("roster-import") in page and reverse("roster-template") in page
     assert client.get(reverse("admin:members_member_export")).status_code == 200
+
+
+def test_export_writes_formula_like_text_as_text(client, secretary_a, tree):
+    from openpyxl import load_workbook
+
+    make_member(tree["a"], name="=HYPERLINK(\"http://x\")")
+    client.force_login(secretary_a)
+    ws = load_workbook(io.BytesIO(client.get(reverse("roster-export")).content)).active
+    cells = [c for c in ws["B"] if c.value and str(c.value).startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
