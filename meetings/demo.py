@@ -15,6 +15,7 @@ from branches.models import Organization, PartyGroup
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting, MeetingKind
 from meetings.periods import local_midnight, period_containing
 from members.models import Member
+from orglife.bulk import bulk_insert
 
 CHUNK = 250
 TOPICS = {
@@ -121,10 +122,9 @@ def _seed_chunk(rng, branches, month_list, now, totals):
         plans.append(Meeting(branch=branch, status=Meeting.Status.PLANNED, topic="主题党日：" + rng.choice(TOPICS[Kind.THEME_DAY]),
                              held_at=timezone.make_aware(datetime.combine(next_month, time(9, 0))), place="党员活动室",
                              recorded_at=now))
-    Meeting.objects.bulk_create([m for m, _k, _e in meetings] + plans, batch_size=5000)
-    MeetingKind.objects.bulk_create(
-        [MeetingKind(meeting=m, kind=k) for m, kinds, _e in meetings for k in kinds]
-        + [MeetingKind(meeting=p, kind=Kind.THEME_DAY) for p in plans], batch_size=10000)
+    bulk_insert(Meeting, [m for m, _k, _e in meetings] + plans)
+    bulk_insert(MeetingKind, [MeetingKind(meeting=m, kind=k) for m, kinds, _e in meetings for k in kinds]
+                + [MeetingKind(meeting=p, kind=Kind.THEME_DAY) for p in plans])
     rows = []
     for meeting, _kinds, expected in meetings:
         day = timezone.localdate(meeting.held_at)
@@ -141,13 +141,13 @@ def _seed_chunk(rng, branches, month_list, now, totals):
             full = m["category"] == Member.Category.FULL
             rows.append(Attendance(meeting=meeting, member_id=m["id"], status=status, reason=reason,
                                    category="full" if full else "probationary", has_vote=full))
-    Attendance.objects.bulk_create(rows, batch_size=10000)
+    bulk_insert(Attendance, rows)
     leaves = []
     for plan in plans:
         askers = [m for m in members_of[plan.branch_id] if m["user_id"]] or members_of[plan.branch_id][-1:]
         if askers and rng.random() < 0.3:
             leaves.append(LeaveRequest(member_id=askers[0]["id"], meeting=plan, reason="外出培训", requested_at=now))
-    LeaveRequest.objects.bulk_create(leaves, batch_size=5000)
+    bulk_insert(LeaveRequest, leaves)
     totals["meetings"] += len(meetings)
     totals["late"] += sum(1 for m, _k, _e in meetings if m.late_entry)
     totals["attendance"] += len(rows)

@@ -13,6 +13,7 @@ from branches.services import default_term_end
 from members import idnumber
 from members.models import Member, Membership
 from orglife import audit
+from orglife.bulk import bulk_insert
 from orglife.models import AuditEntry
 
 DEMO_PASSWORD = "orglife2026"
@@ -151,11 +152,9 @@ def seed_members(rng: random.Random, branches: list[Organization], *, per_branch
     for member in members:
         if member.party_group_index is not None:
             member.party_group = groups_for[member.branch_id][member.party_group_index]
-    Member.objects.bulk_create(members, batch_size=2000)
-    Membership.objects.bulk_create(
-        [Membership(member=m, branch=m.branch, party_group=m.party_group, started_on=m.joined_on) for m in members],
-        batch_size=5000,
-    )
+    bulk_insert(Member, members)
+    bulk_insert(Membership, [Membership(member=m, branch=m.branch, party_group=m.party_group, started_on=m.joined_on)
+                             for m in members])
     leaders = []
     for branch_groups in groups_for.values():
         for group in branch_groups:
