@@ -48,10 +48,20 @@ def org_detail(request, code):
         "org": org,
         "can_edit": has_perm(user, Perm.MANAGE_ORGS, org),
         "can_manage_members": has_perm(user, Perm.MANAGE_MEMBERS, org),
+        "can_record": has_perm(user, Perm.RECORD, org),
         "can_view_roster": has_perm(user, Perm.VIEW, org),
     }
     if org.is_branch:
+        from meetings.compliance import current_obligations  # meetings builds on branches, not the reverse
+
         context["facts"] = branch_facts(org, at=timezone.localdate())
+        if context["can_view_roster"]:
+            owed = current_obligations(org, now=timezone.now())
+            overdue = [s for s in owed if s.state == "overdue"]
+            # a long tail of overdue periods would bury what can still be done: show the latest few
+            context["obligations"] = overdue[-3:] + [s for s in owed if s.state != "overdue"]
+            context["overdue_hidden"] = max(0, len(overdue) - 3)
+        context["branch"] = org
         context["groups"] = org.party_groups.select_related("leader").order_by("name")
         roster = visible_members(user).filter(branch=org).select_related("party_group").order_by("name", "id")
         context["roster_page"] = Paginator(roster, 100).get_page(request.GET.get("page"))

@@ -8,11 +8,13 @@ scanners, pages and the record book call it rather than re-implementing any of i
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
 from branches.models import Organization, PartyGroup, PolicyValue
 from branches.policy import policy_values
@@ -37,6 +39,8 @@ class State:
 
 @dataclass(frozen=True)
 class RuleState:
+    """One rule for one period: the state, and (computed on first use) the reason in Chinese."""
+
     kind: str
     party_group_id: int | None
     party_group_name: str
@@ -44,9 +48,13 @@ class RuleState:
     required: int
     held: int
     state: str
-    explanation: str
     article: str
     rule_id: int
+    # what the explanation is made from; formatted only when asked for (thousands of states per dashboard)
+    rule: QuotaRule = field(repr=False, compare=False)
+    now: datetime = field(repr=False, compare=False)
+    not_applicable_reason: str = field(default="", repr=False, compare=False)
+    exemption: Exemption | None = field(default=None, repr=False, compare=False)
 
     @property
     def kind_label(self) -> str:
@@ -68,51 +76,67 @@ class RuleState:
     def needs_attention(self) -> bool:
         return self.state in (State.DUE_SOON, State.LATE, State.OVERDUE)
 
+    @cached_property
+    def explanation(self) -> str:
+        return _explain(self)
+
 
 def _md(day: date, ref_year: int) -> str:
     return f"{day.month}月{day.day}日" if day.year == ref_year else f"{day.year}年{day.month}月{day.day}日"
 
 
-def evaluate(*, rule: QuotaRule, period: Period, held: int, now: datetime, subject: str = "",
-             party_group: PartyGroup | None = None, not_applicable: str = "", exemption: Exemption | None = None) -> RuleState:
-    """The state of one rule for one period at `now`, with the reason in Chinese."""
-    label = subject or dict(QuotaRule.KIND_CHOICES)[rule.kind]
-    if party_group is not None:
-        label = f"{label}（{party_group.name}）"
-    year = period.start.year
-    end = local_midnight(period.end)
-    grace_end_day = period.end + timedelta(days=rule.grace_days)  # exclusive
-    counted = f"{label}：{period.label}应开{rule.minimum}次，已开{held}次"
+def _state(rule: QuotaRule, period: Period, held: int, now: datetime, not_applicable: str, exemption) -> str:
     if not_applicable:
-        state, text = State.NOT_APPLICABLE, f"{label}：{not_applicable}，不作要求。"
-    elif exemption is not None:
-        state = State.EXEMPT
-        text = (f"{label}：{period.label}党支部暂不参加组织生活（{exemption.get_reason_display()}，"
-                f"{_md(exemption.starts_on, year)}至{_md(exemption.ends_on, year)}），不作要求。")
-    elif held >= rule.minimum:
-        state = State.MET
-        text = f"{counted}，已完成。"
-        if rule.target and held < rule.target:
-            text = f"{counted}，已达到最低要求（目标{rule.target}次）。"
-    elif now < local_midnight(period.start):
-        state, text = State.PENDING, f"{counted}；{period.unit}尚未开始。"
-    elif now < end - timedelta(days=rule.warning_days):
-        state, text = State.PENDING, f"{counted}；{period.unit}于{_md(period.last_day, year)}结束。"
-    elif now < end:
-        days_left = math.ceil((end - now).total_seconds() / 86400)
-        state = State.DUE_SOON
-        text = f"{counted}；{period.unit}将于{_md(period.last_day, year)}结束，还剩{days_left}天。"
-    elif now < local_midnight(grace_end_day):
-        state = State.LATE
-        text = (f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，"
-                f"补记期至{_md(grace_end_day - timedelta(days=1), year)}。")
-    else:
-        state = State.OVERDUE
-        text = (f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，"
-                f"补记期已于{_md(grace_end_day - timedelta(days=1), year)}截止，已逾期。")
+        return State.NOT_APPLICABLE
+    if exemption is not None:
+        return State.EXEMPT
+    if held >= rule.minimum:
+        return State.MET
+    end = local_midnight(period.end)
+    if now < end - timedelta(days=rule.warning_days):
+        return State.PENDING
+    if now < end:
+        return State.DUE_SOON
+    if now < local_midnight(period.end + timedelta(days=rule.grace_days)):
+        return State.LATE
+    return State.OVERDUE
+
+
+def _explain(s: RuleState) -> str:
+    rule, period, year = s.rule, s.period, s.period.start.year
+    label = s.kind_label + (f"（{s.party_group_name}）" if s.party_group_name else "")
+    counted = f"{label}：{period.label}应开{s.required}次，已开{s.held}次"
+    last_grace_day = period.end + timedelta(days=rule.grace_days - 1)
+    if s.state == State.NOT_APPLICABLE:
+        return f"{label}：{s.not_applicable_reason}，不作要求。"
+    if s.state == State.EXEMPT:
+        ex = s.exemption
+        return (f"{label}：{period.label}党支部暂不参加组织生活（{ex.get_reason_display()}，"
+                f"{_md(ex.starts_on, year)}至{_md(ex.ends_on, year)}），不作要求。")
+    if s.state == State.MET:
+        if rule.target and s.held < rule.target:
+            return f"{counted}，已达到最低要求（目标{rule.target}次）。"
+        return f"{counted}，已完成。"
+    if s.state == State.PENDING:
+        if s.now < local_midnight(period.start):
+            return f"{counted}；{period.unit}尚未开始。"
+        return f"{counted}；{period.unit}于{_md(period.last_day, year)}结束。"
+    if s.state == State.DUE_SOON:
+        days_left = math.ceil((local_midnight(period.end) - s.now).total_seconds() / 86400)
+        return f"{counted}；{period.unit}将于{_md(period.last_day, year)}结束，还剩{days_left}天。"
+    if s.state == State.LATE:
+        return f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，补记期至{_md(last_grace_day, year)}。"
+    return (f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，"
+            f"补记期已于{_md(last_grace_day, year)}截止，已逾期。")
+
+
+def evaluate(*, rule: QuotaRule, period: Period, held: int, now: datetime, party_group: PartyGroup | None = None,
+             not_applicable: str = "", exemption: Exemption | None = None) -> RuleState:
+    """The state of one rule for one period at `now` (pure: no queries)."""
     return RuleState(kind=rule.kind, party_group_id=party_group.pk if party_group else None,
                      party_group_name=party_group.name if party_group else "", period=period, required=rule.minimum,
-                     held=held, state=state, explanation=text, article=rule.article, rule_id=rule.pk)
+                     held=held, state=_state(rule, period, held, now, not_applicable, exemption), article=rule.article,
+                     rule_id=rule.pk, rule=rule, now=now, not_applicable_reason=not_applicable, exemption=exemption)
 
 
 @dataclass
@@ -163,7 +187,7 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
         return {}
     ids = [b.pk for b in branches]
     book = RuleBook.load()
-    today = now.date() if now.date().year == year else date(year, 12, 31)
+    today = timezone.localdate(now) if timezone.localdate(now).year == year else date(year, 12, 31)
     facts = branch_facts_for(branches, at=today)
     committee_min = policy_values(PolicyValue.Key.COMMITTEE_MIN_FULL_MEMBERS, branches, at=today)
     groups = defaultdict(list)
@@ -212,10 +236,15 @@ def compliance_for_branch(branch: Organization, *, year: int, now: datetime) -> 
     return compliance_for_branches([branch], year=year, now=now).get(branch.pk, [])
 
 
+_URGENCY = {State.OVERDUE: 0, State.LATE: 1, State.DUE_SOON: 2, State.PENDING: 3, State.MET: 4, State.EXEMPT: 5}
+
+
 def current_obligations(branch: Organization, *, now: datetime) -> list[RuleState]:
-    """What the branch owes now: the running periods, plus earlier ones still late or overdue this year."""
-    today = now.date()
+    """What the branch owes now, most urgent first: the running periods, plus earlier ones of this year
+    still late or overdue."""
+    today = timezone.localdate(now)
     states = compliance_for_branch(branch, year=today.year, now=now)
-    return [s for s in states if s.state != State.NOT_APPLICABLE and (
+    owed = [s for s in states if s.state != State.NOT_APPLICABLE and (
         s.period.start <= today < s.period.end or (s.period.end <= today and s.state in (State.LATE, State.OVERDUE)))]
+    return sorted(owed, key=lambda s: (_URGENCY[s.state], s.period.start))
 

@@ -36,7 +36,7 @@ def check_not_locked(branch: Organization, year: int) -> None:
         raise ValidationError(f"{branch.name}{year}年度的记录已由上级党组织锁定，不能新增或修改。", code="conflict")
 
 
-def _vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
+def vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
     """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
     full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
     on_probation = member.probation_until is not None and member.probation_until >= day
@@ -76,10 +76,15 @@ def _late_entry(branch: Organization, kinds, held_at: datetime, recorded_at: dat
     return any(recorded_at >= end for end in ends)
 
 
-def _write_attendance(meeting: Meeting, marks: dict[int, Mark]) -> None:
+def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
+    """Rewrite attendance for the expected roster. `marks` None keeps what was recorded before (a
+    correction that does not touch attendance), for those still expected."""
     day = timezone.localdate(meeting.held_at)
     expected = list(meeting_expected(meeting))
     expected_ids = {m.pk for m in expected}
+    if marks is None:
+        marks = {row.member_id: Mark(row.status, row.reason, row.late, row.left_early)
+                 for row in meeting.attendance.filter(member_id__in=expected_ids)}
     strangers = set(marks) - expected_ids
     if strangers:
         names = "、".join(Member.objects.filter(pk__in=strangers).values_list("name", flat=True)) or "、".join(map(str, strangers))
@@ -90,7 +95,7 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark]) -> None:
         mark = marks.get(member.pk) or (Mark(Attendance.Status.LEAVE, leaves[member.pk]) if member.pk in leaves else Mark())
         if mark.status not in Attendance.Status.values:
             raise ValidationError({"attendance": f"{member.name}的出席情况“{mark.status}”无效（应为出席、请假或缺席）。"})
-        category, has_vote = _vote_snapshot(member, day)
+        category, has_vote = vote_snapshot(member, day)
         rows.append(Attendance(meeting=meeting, member=member, status=mark.status, reason=mark.reason[:200],
                                late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote))
     meeting.attendance.all().delete()
@@ -108,7 +113,11 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
                    host: Member | None = None, recorder: Member | None = None, lecturer: str = "", minutes: str = "",
                    resolutions: str = "", guests: str = "", attendance: dict[int, Mark] | None = None,
                    meeting: Meeting | None = None, source: str = "web") -> Meeting:
-    """Record a held meeting with its attendance (new, or completing a planned one, or correcting one)."""
+    """Record a held meeting with its attendance (new, or completing a planned one, or correcting one).
+
+    `attendance` maps member ids to marks for the exceptions; everyone else expected is present (or on
+    leave when approved). None on an existing meeting keeps its recorded attendance.
+    """
     _validate_meeting(branch=branch, kinds=kinds, held_at=held_at, ended_at=ended_at, party_group=party_group,
                       host=host, recorder=recorder, now=now, held=True)
     check_not_locked(branch, timezone.localdate(held_at).year)
@@ -132,7 +141,7 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.full_clean(exclude=["recorded_by", "host", "recorder", "party_group", "branch"])
     meeting.save()
     _save_kinds(meeting, kinds)
-    _write_attendance(meeting, attendance or {})
+    _write_attendance(meeting, attendance)
     if before is None:
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:
@@ -189,7 +198,8 @@ def request_leave(*, actor, member: Member, meeting: Meeting, reason: str, now: 
 @transaction.atomic
 def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, note: str = "",
                  source: str = "web") -> LeaveRequest:
-    leave = LeaveRequest.objects.select_for_update().select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk)
+    leave = (LeaveRequest.objects.select_for_update(of=("self",))
+             .select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk))
     if not can_decide_leave(actor, leave):
         raise PermissionDenied("只有党支部书记（或党小组会的党小组长）可以审批请假。")
     if leave.status != LeaveRequest.Status.PENDING:

@@ -82,3 +82,12 @@ def digest(number: str) -> str:
 def make_valid(first17: str) -> str:
     """Complete 17 digits with their check character (demo data and tests)."""
     return first17 + check_char(first17)
+
+
+def encrypt_bytes(content: bytes) -> bytes:
+    """Files that carry ID numbers (an uploaded roster waiting for confirmation) are kept encrypted too."""
+    return _fernet().encrypt(content)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(token)

@@ -143,3 +143,55 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.member} @ {self.branch} {self.started_on}–{self.ended_on or ''}"
+
+
+class RosterImport(models.Model):
+    """One uploaded roster on its way through preview → confirm → commit, and the progress the page polls.
+
+    The upload is kept (encrypted: it holds full ID numbers) so the confirm step and the Celery worker
+    do not need the file again; it is wiped once the import is committed.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "正在检查"
+        READY = "ready", "待确认导入"
+        INVALID = "invalid", "有错误，未导入"
+        QUEUED = "queued", "等待导入"
+        IMPORTING = "importing", "正在导入"
+        DONE = "done", "已导入"
+        FAILED = "failed", "导入失败"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL,
+                                   related_name="roster_imports")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    filename = models.CharField("文件名", max_length=200)
+    upload = models.BinaryField("文件（加密）", editable=False, default=b"")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.CHECKING)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    notices = models.JSONField("提示", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "名册导入"
+        verbose_name_plural = "名册导入"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["checking", "ready", "invalid", "queued", "importing", "done", "failed"]),
+                name="roster_import_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    def set_upload(self, content: bytes) -> None:
+        self.upload = idnumber.encrypt_bytes(content)
+
+    def get_upload(self) -> bytes:
+        return idnumber.decrypt_bytes(bytes(self.upload)) if self.upload else b""
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.IMPORTING)

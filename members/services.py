@@ -38,16 +38,29 @@ def _apply_id_number(member: Member, raw: str) -> None:
     member.set_id_number(number)
 
 
-def _validate(member: Member) -> None:
+def _eighteenth_birthday(born: date) -> date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February: the birthday falls on 1 March in a common year
+        return date(born.year + 18, 3, 1)
+
+
+def member_rule_errors(member: Member) -> dict[str, str]:
+    """The cross-field rules of a member, without touching the database (the roster import runs them per row)."""
     errors = {}
     if member.category == Member.Category.PROBATIONARY and member.confirmed_on:
         errors["confirmed_on"] = "预备党员不应填写转为正式党员日期。"
     if member.confirmed_on and member.confirmed_on <= member.joined_on:
         errors["confirmed_on"] = "转为正式党员日期必须晚于加入党组织日期。"
-    if member.joined_on and member.birth_date and member.joined_on < member.birth_date.replace(year=member.birth_date.year + 18) - timedelta(days=1):
+    if member.joined_on and member.birth_date and member.joined_on < _eighteenth_birthday(member.birth_date) - timedelta(days=1):
         errors["joined_on"] = "加入党组织时应年满十八岁，请核对加入党组织日期和出生日期。"
     if member.lost_contact and not member.lost_contact_since:
         errors["lost_contact_since"] = "失联党员须填写失去联系日期。"
+    return errors
+
+
+def _validate(member: Member) -> None:
+    errors = member_rule_errors(member)
     if errors:
         raise ValidationError(errors)
     member.full_clean(exclude=["id_number_cipher", "id_number_digest", "id_number_masked"])

@@ -8,4 +8,10 @@ urlpatterns = [
     path("<int:pk>/", views.member_detail, name="member-detail"),
     path("<int:pk>/edit/", views.member_edit, name="member-edit"),
     path("<int:pk>/transfer/", views.member_transfer, name="member-transfer"),
+    path("import/", views.roster_import, name="roster-import"),
+    path("import/<int:pk>/", views.roster_import_detail, name="roster-import-detail"),
+    path("import/<int:pk>/confirm/", views.roster_import_confirm, name="roster-import-confirm"),
+    path("import/<int:pk>/status/", views.roster_import_status, name="roster-import-status"),
+    path("import/template.xlsx", views.roster_template, name="roster-template"),
+    path("export.xlsx", views.roster_export, name="roster-export"),
 ]

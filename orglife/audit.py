@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from orglife.bulk import bulk_insert
 from orglife.models import AuditEntry
 
 MASK = "***"
@@ -76,5 +77,5 @@ def record_delete(*, actor, instance: models.Model, source: str = "web") -> None
 def record_many(*, actor, action: str, items: Iterable[tuple[models.Model, dict]], source: str) -> int:
     """Bulk form for bulk_create/bulk_update callers: one INSERT for many entries."""
     entries = [_entry(actor=actor, action=action, instance=obj, changes=changes, source=source) for obj, changes in items]
-    AuditEntry.objects.bulk_create(entries, batch_size=2000)
+    bulk_insert(AuditEntry, entries, batch_size=2000)  # COPY on PostgreSQL: a roster import writes 10,000 at once
     return len(entries)

@@ -13,6 +13,7 @@ from branches.services import default_term_end
 from members import idnumber
 from members.models import Member, Membership
 from orglife import audit
+from orglife.bulk import bulk_insert
 from orglife.models import AuditEntry
 
 DEMO_PASSWORD = "orglife2026"
@@ -22,7 +23,9 @@ ACCOUNT_NAMES = ["admin", "city_viewer", "district_organizer", "secretary_a", "m
 
 def extensions():
     """Seeders of later apps: callables (rng, branches, *, months, today) -> a line of summary."""
-    return []
+    from meetings.demo import seed_meetings
+
+    return [seed_meetings]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欢阳建国志文博晨"
@@ -149,11 +152,9 @@ def seed_members(rng: random.Random, branches: list[Organization], *, per_branch
     for member in members:
         if member.party_group_index is not None:
             member.party_group = groups_for[member.branch_id][member.party_group_index]
-    Member.objects.bulk_create(members, batch_size=2000)
-    Membership.objects.bulk_create(
-        [Membership(member=m, branch=m.branch, party_group=m.party_group, started_on=m.joined_on) for m in members],
-        batch_size=5000,
-    )
+    bulk_insert(Member, members)
+    bulk_insert(Membership, [Membership(member=m, branch=m.branch, party_group=m.party_group, started_on=m.joined_on)
+                             for m in members])
     leaders = []
     for branch_groups in groups_for.values():
         for group in branch_groups:

@@ -16,6 +16,15 @@ from tests.factories import UserFactory, make_member, make_org
 K = Organization.Kind
 
 
+def pytest_collection_modifyitems(items):
+    """Browser journeys last: their transactional flush would empty the data-migration rows that
+    ordinary tests read."""
+    e2e = [item for item in items if "/tests/e2e/" in str(item.fspath)]
+    for item in e2e:
+        item.add_marker(pytest.mark.e2e)
+    items[:] = [item for item in items if item not in e2e] + e2e
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's 1M iterations cost ~0.3 s per user; tests check permissions, not hashing strength.

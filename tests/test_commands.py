@@ -1,7 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from branches.models import Organization, OrgRole
+from meetings.models import Attendance, Meeting
 from members.models import Member, Membership
 from orglife.models import AuditEntry
 
@@ -22,6 +24,8 @@ def test_seed_demo_builds_a_consistent_tree_rosters_and_accounts(capsys):
     assert Member.objects.count() == Membership.objects.filter(ended_on=None).count() > 0
     assert AuditEntry.objects.filter(source="seed").count() == Organization.objects.count() + Member.objects.count()
     assert OrgRole.objects.filter(user__username="secretary_a", role="secretary").exists()
+    assert Meeting.objects.filter(status="held").exists() and Attendance.objects.exists()
+    assert not Attendance.objects.exclude(meeting__branch=F("member__branch")).exists()
     assert Member.objects.get(user__username="member_a").branch == OrgRole.objects.get(user__username="secretary_a").org
 
 
@@ -29,12 +33,16 @@ def test_seed_demo_builds_a_consistent_tree_rosters_and_accounts(capsys):
 def test_seed_demo_is_deterministic_for_a_seed():
     call_command("seed_demo", "--branches", "3", "--members-per-branch", "5", "--seed", "11")
     first = _names()
+    first_meetings = list(Meeting.objects.order_by("id").values_list("topic", "held_at", "late_entry"))
+    assert first_meetings
+    Meeting.objects.all().delete()
     Membership.objects.all().delete()
     Member.objects.all().delete()
     Organization.objects.update(parent=None)
     Organization.objects.all().delete()
     call_command("seed_demo", "--branches", "3", "--members-per-branch", "5", "--seed", "11")
     assert _names() == first
+    assert list(Meeting.objects.order_by("id").values_list("topic", "held_at", "late_entry")) == first_meetings
 
 
 @pytest.mark.django_db

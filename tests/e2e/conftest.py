@@ -4,6 +4,7 @@ Playwright's sync API runs an event loop in this thread, so Django's async-safet
 relaxed for these tests only (stack-notes §7).
 """
 
+import importlib
 import os
 import shutil
 
@@ -15,10 +16,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
+@pytest.fixture(autouse=True)
+def _default_policy(transactional_db):
+    """Transactional tests end with a flush that also empties the rows data migrations wrote (the
+    default policy); put them back before each browser test with the migrations' own functions."""
+    from django.apps import apps
+
+    for module in ("branches.migrations.0003_default_policy_values", "meetings.migrations.0002_default_quota_rules"):
+        importlib.import_module(module).seed(apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--branches", type=int, default=12, help="党支部数量（默认 12）")
         parser.add_argument("--members-per-branch", type=int, default=15, help="每个支部的平均党员数（默认 15）")
-        parser.add_argument("--months", type=int, default=6, help="生成最近几个月的会议记录（默认 6）")
+        parser.add_argument("--months", type=int, default=12, help="生成最近几个月的会议记录（默认 12）")
         parser.add_argument("--seed", type=int, default=2026, help="随机种子，相同种子生成相同数据")
         parser.add_argument("--skip-if-exists", action="store_true", help="已有演示数据时不做任何事")
 

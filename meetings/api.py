@@ -1,0 +1,269 @@
+from datetime import date
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from branches.permissions import Perm, has_perm
+from branches.selectors import branches_under, visible_orgs, visible_party_groups
+from meetings import services
+from meetings.attendance import quorums, summarize
+from meetings.compliance import compliance_for_branches
+from meetings.models import Attendance, Kind, LeaveRequest, Meeting
+from meetings.periods import end_of_day
+from meetings.selectors import visible_leave_requests, visible_meetings
+from members.selectors import visible_members
+from orglife.api import require
+from orglife.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    member = serializers.IntegerField(source="member_id", help_text="党员编号")
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    status = serializers.ChoiceField(choices=Attendance.Status.choices)
+
+    class Meta:
+        model = Attendance
+        fields = ["member", "member_name", "status", "reason", "late", "left_early", "category", "has_vote"]
+        read_only_fields = ["category", "has_vote"]
+
+
+class KindsField(serializers.ListField):
+    """Written as a list of kind codes; read from the meeting's MeetingKind rows."""
+
+    child = serializers.ChoiceField(choices=Kind.choices)
+
+    def to_representation(self, kinds):
+        return sorted((k.kind for k in kinds.all()), key=Kind.values.index)
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    branch = ScopedSlugRelatedField(scope=visible_orgs, slug_field="code")
+    party_group = ScopedPrimaryKeyRelatedField(scope=visible_party_groups, allow_null=True, required=False)
+    kinds = KindsField(allow_empty=False)
+    host = ScopedPrimaryKeyRelatedField(scope=visible_members, allow_null=True, required=False)
+    recorder = ScopedPrimaryKeyRelatedField(scope=visible_members, allow_null=True, required=False)
+    attendance = AttendanceSerializer(many=True, required=False,
+                                      help_text="省略时（新建）全部应到人员记为出席；只需列出例外")
+    status = serializers.ChoiceField(choices=Meeting.Status.choices, default=Meeting.Status.HELD)
+    counts = serializers.SerializerMethodField(help_text="应到/实到/正式/预备/请假/缺席（由考勤推算）")
+    quorum = serializers.SerializerMethodField(help_text="党员大会、支委会的到会人数是否过半")
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "branch", "party_group", "kinds", "status", "held_at", "ended_at", "place", "topic", "host",
+                  "recorder", "lecturer", "minutes", "resolutions", "guests", "attendance", "recorded_at", "late_entry",
+                  "counts", "quorum"]
+        read_only_fields = ["recorded_at", "late_entry"]
+
+    def get_counts(self, meeting) -> dict:
+        s = summarize(meeting.attendance.all())
+        return {"expected": s.expected, "present": s.present, "present_full": s.present_full,
+                "present_probationary": s.present_probationary, "leave": len(s.leave), "absent": len(s.absent)}
+
+    def get_quorum(self, meeting) -> list[dict]:
+        rows = [(a.status, a.has_vote) for a in meeting.attendance.all()]
+        return [{"kind": q.kind, "expected": q.expected, "present": q.present, "met": q.met,
+                 "explanation": q.explanation} for q in quorums(meeting.kind_values, rows)]
+
+
+class MeetingFilter(filters.FilterSet):
+    branch = filters.CharFilter(field_name="branch__code", label="党支部代码")
+    kind = filters.ChoiceFilter(field_name="kinds__kind", choices=Kind.choices, label="会议类型")
+    held_after = filters.DateFilter(field_name="held_at", lookup_expr="date__gte", label="召开日期不早于")
+    held_before = filters.DateFilter(field_name="held_at", lookup_expr="date__lte", label="召开日期不晚于")
+
+    class Meta:
+        model = Meeting
+        fields = ["branch", "status", "kind", "party_group", "late_entry"]
+
+
+def _marks(rows) -> dict[int, services.Mark] | None:
+    if rows is None:
+        return None
+    return {row["member_id"]: services.Mark(row["status"], row.get("reason", ""), row.get("late", False),
+                                            row.get("left_early", False)) for row in rows}
+
+
+class MeetingViewSet(viewsets.ModelViewSet):
+    """会议记录 with nested attendance. Held meetings count toward the period they were held in."""
+
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilter
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (visible_meetings(self.request.user).select_related("branch", "party_group")
+                .prefetch_related("kinds", "attendance__member").order_by("-held_at", "-id").distinct())
+
+    def _save(self, serializer, meeting=None):
+        data = dict(serializer.validated_data)
+        branch = data.pop("branch", meeting.branch if meeting else None)
+        require(self.request.user, Perm.RECORD, branch)
+        kinds = data.pop("kinds", meeting.kind_values if meeting else [])
+        attendance = _marks(data.pop("attendance", None))
+        wanted = data.pop("status", Meeting.Status.HELD)
+        now = timezone.now()
+        if meeting is None and wanted == Meeting.Status.PLANNED:
+            fields = {k: data[k] for k in ("party_group", "place") if k in data}
+            return services.plan_meeting(actor=self.request.user, branch=branch, kinds=kinds, held_at=data["held_at"],
+                                         topic=data["topic"], now=now, source="api", **fields)
+        if meeting is not None:  # PATCH: start from what is recorded
+            for name in ("held_at", "ended_at", "party_group", "place", "topic", "host", "recorder", "lecturer",
+                         "minutes", "resolutions", "guests"):
+                data.setdefault(name, getattr(meeting, name))
+        return services.record_meeting(actor=self.request.user, branch=branch, kinds=kinds, now=now,
+                                       attendance=attendance, meeting=meeting, source="api", **data)
+
+    def perform_create(self, serializer):
+        serializer.instance = self._save(serializer)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        serializer.instance = self._save(serializer, meeting=serializer.instance)
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        return self._fresh(response)
+
+    def update(self, request, *args, **kwargs):
+        response = super().update(request, *args, **kwargs)
+        return self._fresh(response)
+
+    def _fresh(self, response):
+        """Re-read the saved meeting so kinds and attendance in the answer are what was stored."""
+        meeting = self.get_queryset().get(pk=response.data["id"])
+        response.data = self.get_serializer(meeting).data
+        return response
+
+
+class LeaveRequestSerializer(serializers.ModelSerializer):
+    meeting = ScopedPrimaryKeyRelatedField(scope=visible_meetings)
+    member = serializers.PrimaryKeyRelatedField(read_only=True)
+    member_name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = LeaveRequest
+        fields = ["id", "member", "member_name", "meeting", "reason", "status", "requested_at", "decided_at",
+                  "decision_note"]
+        read_only_fields = ["status", "requested_at", "decided_at", "decision_note"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="审批意见")
+
+
+class LeaveRequestViewSet(viewsets.ModelViewSet):
+    """请假: a member asks for an upcoming meeting; the branch (or the 党小组长) approves or rejects."""
+
+    serializer_class = LeaveRequestSerializer
+    filterset_fields = ["status", "meeting"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return visible_leave_requests(self.request.user).select_related("member", "meeting").order_by("-requested_at")
+
+    def perform_create(self, serializer):
+        member = getattr(self.request.user, "member", None)
+        if member is None:
+            raise exceptions.ValidationError({"member": ["您的账号未关联党员信息，不能请假。"]})
+        serializer.instance = services.request_leave(actor=self.request.user, member=member, now=timezone.now(),
+                                                     source="api", **serializer.validated_data)
+
+    def _decide(self, request, approve: bool):
+        leave = self.get_object()
+        decision = DecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        leave = services.decide_leave(actor=request.user, leave=leave, approve=approve, now=timezone.now(),
+                                      note=decision.validated_data.get("note", ""), source="api")
+        return Response(self.get_serializer(leave).data)
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, approve=True)
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, approve=False)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        leave = services.cancel_leave(actor=request.user, leave=self.get_object(), now=timezone.now(), source="api")
+        return Response(self.get_serializer(leave).data)
+
+
+class RuleStateSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    party_group = serializers.IntegerField(source="party_group_id", allow_null=True)
+    party_group_name = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    required = serializers.IntegerField()
+    held = serializers.IntegerField()
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    explanation = serializers.CharField()
+    article = serializers.CharField()
+
+
+class BranchComplianceSerializer(serializers.Serializer):
+    branch = serializers.CharField()
+    branch_name = serializers.CharField()
+    rules = RuleStateSerializer(many=True)
+
+
+class CompliancePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class ComplianceView(APIView):
+    """Every branch in the subtree with each rule-period of the year, evaluated as it stood on `at`."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, description="年度，默认为 at 所在年度"),
+                    OpenApiParameter("at", date, description="按该日结束时的情况评估，默认为现在")],
+        responses=BranchComplianceSerializer(many=True),
+    )
+    def get(self, request, code):
+        org = get_object_or_404(visible_orgs(request.user), code=code)
+        if not has_perm(request.user, Perm.VIEW, org):
+            raise exceptions.PermissionDenied("您没有查看该组织合规情况的权限。")
+        now = self._at(request.query_params.get("at"))
+        year = self._year(request.query_params.get("year"), default=timezone.localdate(now).year)
+        branches = branches_under(org).order_by("path")
+        paginator = CompliancePagination()
+        page = paginator.paginate_queryset(branches, request, view=self)
+        evaluated = compliance_for_branches(page, year=year, now=now)
+        rows = [{"branch": b.code, "branch_name": b.name, "rules": evaluated.get(b.pk, [])} for b in page]
+        return paginator.get_paginated_response(BranchComplianceSerializer(rows, many=True).data)
+
+    @staticmethod
+    def _at(raw):
+        if not raw:
+            return timezone.now()
+        try:
+            return end_of_day(date.fromisoformat(raw))
+        except ValueError:
+            raise exceptions.ValidationError({"at": [f"日期“{raw}”无效，请使用 YYYY-MM-DD 格式。"]}) from None
+
+    @staticmethod
+    def _year(raw, *, default: int) -> int:
+        if not raw:
+            return default
+        if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+            raise exceptions.ValidationError({"year": [f"年度“{raw}”无效，应为 2000 至 2100 之间的四位数字。"]})
+        return int(raw)
+

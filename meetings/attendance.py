@@ -1,0 +1,71 @@
+"""Derived attendance figures: 应到/实到/正式/预备/缺席 and quorum. Pure functions of attendance rows."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from meetings.models import Attendance, Kind
+
+
+@dataclass(frozen=True)
+class Summary:
+    expected: int
+    present: int
+    present_full: int
+    present_probationary: int
+    leave: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    absent: list[tuple[str, str]] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    left_early: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.present / self.expected if self.expected else 0.0
+
+
+def summarize(rows: Iterable[Attendance]) -> Summary:
+    rows = list(rows)
+    present = [r for r in rows if r.status == Attendance.Status.PRESENT]
+    return Summary(
+        expected=len(rows),
+        present=len(present),
+        present_full=sum(1 for r in present if r.category == "full"),
+        present_probationary=sum(1 for r in present if r.category == "probationary"),
+        leave=[(r.member.name, r.reason) for r in rows if r.status == Attendance.Status.LEAVE],
+        absent=[(r.member.name, r.reason) for r in rows if r.status == Attendance.Status.ABSENT],
+        late=[r.member.name for r in rows if r.late],
+        left_early=[r.member.name for r in rows if r.left_early],
+    )
+
+
+@dataclass(frozen=True)
+class Quorum:
+    kind: str
+    expected: int
+    present: int
+    met: bool
+    explanation: str
+
+
+def quorums(kinds: Iterable[str], rows: Iterable[tuple[str, bool]]) -> list[Quorum]:
+    """Quorum checks for the kinds that vote. `rows` are (status, has_vote) per expected member.
+
+    支部党员大会: more than half of the members *with a vote* present (支部条例 第十一条; 预备党员 and
+    members under 留党察看 have none). 支委会: more than half of the 委员 present (第十二条).
+    """
+    rows = list(rows)
+    result = []
+    if Kind.BRANCH_ASSEMBLY in kinds:
+        expected = sum(1 for _status, vote in rows if vote)
+        present = sum(1 for status, vote in rows if vote and status == Attendance.Status.PRESENT)
+        met = present * 2 > expected
+        verdict = "超过半数，可以进行表决" if met else "未超过半数，不能进行表决"
+        result.append(Quorum(Kind.BRANCH_ASSEMBLY, expected, present, met,
+                             f"支部党员大会：应到会有表决权的党员{expected}人，实到{present}人，{verdict}（支部条例 第十一条）。"))
+    if Kind.BRANCH_COMMITTEE in kinds:
+        expected = len(rows)
+        present = sum(1 for status, _vote in rows if status == Attendance.Status.PRESENT)
+        met = present * 2 > expected
+        verdict = "超过半数，会议有效" if met else "未超过半数，会议不能进行"
+        result.append(Quorum(Kind.BRANCH_COMMITTEE, expected, present, met,
+                             f"支委会：应到委员{expected}人，实到{present}人，{verdict}（支部条例 第十二条）。"))
+    return result

@@ -1,0 +1,155 @@
+"""Demo meetings for seed_demo: K months of realistic organizational life with attendance, a few
+late records and chronic absentees, plus next month's planned meetings and leave requests.
+
+Inserted in bulk, a chunk of branches at a time, so the city data set (5,000 branches, ~4 million
+attendance rows) fits in memory.
+"""
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from branches.models import Organization, PartyGroup
+from meetings.models import Attendance, Kind, LeaveRequest, Meeting, MeetingKind
+from meetings.periods import local_midnight, period_containing
+from members.models import Member
+from orglife.bulk import bulk_insert
+
+CHUNK = 250
+TOPICS = {
+    Kind.THEME_DAY: ["学习贯彻党的二十大精神", "重温入党誓词", "志愿服务进社区", "学习党章党规", "红色教育基地参观"],
+    Kind.BRANCH_ASSEMBLY: ["审议支部工作报告", "讨论发展党员事项", "通报党费收缴情况", "部署季度重点工作"],
+    Kind.BRANCH_COMMITTEE: ["研究月度工作安排", "讨论入党积极分子培养", "研究主题党日方案"],
+    Kind.GROUP_MEETING: ["学习习近平新时代中国特色社会主义思想", "交流思想工作情况", "开展批评与自我批评"],
+    Kind.PARTY_LECTURE: ["传承红色基因 担当时代使命", "全面从严治党专题党课", "学习党史 坚定信念"],
+    Kind.LIFE_MEETING: ["年度组织生活会"], Kind.MEMBER_REVIEW: ["年度民主评议党员"],
+    Kind.WARNING_EDUCATION: ["观看警示教育片", "以案促改警示教育"],
+}
+# The shortest period each kind counts toward under the default policy: a record after its end is 补记.
+SHORTEST_PERIOD = {Kind.THEME_DAY: "month", Kind.BRANCH_ASSEMBLY: "month", Kind.BRANCH_COMMITTEE: "month",
+                   Kind.GROUP_MEETING: "month", Kind.PARTY_LECTURE: "quarter", Kind.LIFE_MEETING: "year",
+                   Kind.MEMBER_REVIEW: "year", Kind.WARNING_EDUCATION: "year"}
+
+
+def _months(today: date, count: int) -> list[date]:
+    first = today.replace(day=1)
+    months = []
+    for back in range(count - 1, -1, -1):
+        index = first.year * 12 + first.month - 1 - back
+        months.append(date(index // 12, index % 12 + 1, 1))
+    return months
+
+
+def _plan_month(rng, month: date, *, has_groups: bool, committee: bool, groups: list) -> list[tuple[list[str], object]]:
+    """Which meetings a branch holds in a month: (kinds, party group)."""
+    held = []
+    quarter_month = (month.month - 1) % 3
+    theme = [Kind.THEME_DAY]
+    if not has_groups:
+        theme.append(Kind.BRANCH_ASSEMBLY)
+    if quarter_month == 1 and rng.random() < 0.85:
+        theme.append(Kind.PARTY_LECTURE)
+    if month.month == 6 and rng.random() < 0.7:
+        theme.append(Kind.WARNING_EDUCATION)
+    if rng.random() < 0.93:
+        held.append((theme, None))
+    if has_groups and quarter_month == 2 and rng.random() < 0.9:
+        held.append(([Kind.BRANCH_ASSEMBLY], None))
+    if committee and rng.random() < 0.9:
+        held.append(([Kind.BRANCH_COMMITTEE], None))
+    for group in groups:
+        if rng.random() < 0.85:
+            held.append(([Kind.GROUP_MEETING], group))
+    if month.month == 12 and rng.random() < 0.8:
+        held.append(([Kind.LIFE_MEETING, Kind.MEMBER_REVIEW], None))
+    return held
+
+
+def _expected(members: list[dict], kinds: list[str], group) -> list[dict]:
+    if kinds == [Kind.GROUP_MEETING]:
+        return [m for m in members if m["party_group_id"] == group.pk]
+    if kinds == [Kind.BRANCH_COMMITTEE]:
+        return [m for m in members if m["party_post"] in Member.COMMITTEE_POSTS]
+    return members
+
+
+def seed_meetings(rng: random.Random, branches: list[Organization], *, months: int, today: date) -> str:
+    if months <= 0:
+        return "会议：未生成（--months 0）"
+    now = timezone.now()
+    month_list = _months(today, months)
+    totals = defaultdict(int)
+    for start in range(0, len(branches), CHUNK):
+        chunk = branches[start:start + CHUNK]
+        _seed_chunk(rng, chunk, month_list, now, totals)
+    return (f"会议：{totals['meetings']} 次（补记 {totals['late']} 次），考勤 {totals['attendance']} 条，"
+            f"计划会议 {totals['planned']} 次，请假 {totals['leave']} 条")
+
+
+def _seed_chunk(rng, branches, month_list, now, totals):
+    ids = [b.pk for b in branches]
+    members_of = defaultdict(list)
+    for row in Member.objects.filter(branch_id__in=ids, status=Member.Status.NORMAL).values(
+            "id", "branch_id", "party_group_id", "party_post", "category", "joined_on", "user_id").order_by("id"):
+        row["chronic"] = rng.random() < 0.01  # a few members who stop coming: the six-month clock's cases
+        members_of[row["branch_id"]].append(row)
+    groups_of = defaultdict(list)
+    for group in PartyGroup.objects.filter(branch_id__in=ids).order_by("id"):
+        groups_of[group.branch_id].append(group)
+
+    meetings, plans = [], []
+    for branch in branches:
+        members = members_of[branch.pk]
+        committee = sum(1 for m in members if m["category"] == Member.Category.FULL) >= 7
+        for month in month_list:
+            for kinds, group in _plan_month(rng, month, has_groups=bool(groups_of[branch.pk]), committee=committee,
+                                            groups=groups_of[branch.pk]):
+                day = min(rng.randint(1, 26), 28)
+                held_at = timezone.make_aware(datetime.combine(month.replace(day=day), time(rng.choice([9, 14, 19]), 30)))
+                if held_at >= now:
+                    continue
+                late = rng.random() < 0.05
+                recorded_at = held_at + (timedelta(days=35 + rng.randint(0, 10)) if late else timedelta(hours=rng.randint(2, 60)))
+                recorded_at = min(recorded_at, now)
+                ends = [local_midnight(period_containing(SHORTEST_PERIOD[k], month.replace(day=day)).end) for k in kinds]
+                meeting = Meeting(branch=branch, party_group=group, held_at=held_at, ended_at=held_at + timedelta(hours=2),
+                                  place="党员活动室", topic=rng.choice(TOPICS[kinds[0]]), minutes="会议学习了有关文件，大家结合实际作了发言。",
+                                  recorded_at=recorded_at, late_entry=any(recorded_at >= end for end in ends))
+                meetings.append((meeting, kinds, _expected(members, kinds, group)))
+        next_month = (month_list[-1] + timedelta(days=32)).replace(day=5)
+        plans.append(Meeting(branch=branch, status=Meeting.Status.PLANNED, topic="主题党日：" + rng.choice(TOPICS[Kind.THEME_DAY]),
+                             held_at=timezone.make_aware(datetime.combine(next_month, time(9, 0))), place="党员活动室",
+                             recorded_at=now))
+    bulk_insert(Meeting, [m for m, _k, _e in meetings] + plans)
+    bulk_insert(MeetingKind, [MeetingKind(meeting=m, kind=k) for m, kinds, _e in meetings for k in kinds]
+                + [MeetingKind(meeting=p, kind=Kind.THEME_DAY) for p in plans])
+    rows = []
+    for meeting, _kinds, expected in meetings:
+        day = timezone.localdate(meeting.held_at)
+        for m in expected:
+            if m["joined_on"] > day:
+                continue
+            roll = rng.random()
+            if m["chronic"] or roll < 0.05:
+                status, reason = Attendance.Status.ABSENT, "" if m["chronic"] else rng.choice(["", "临时有事", "联系不上"])
+            elif roll < 0.10:
+                status, reason = Attendance.Status.LEAVE, rng.choice(["出差", "病假", "照顾家人", "单位加班"])
+            else:
+                status, reason = Attendance.Status.PRESENT, ""
+            full = m["category"] == Member.Category.FULL
+            rows.append(Attendance(meeting=meeting, member_id=m["id"], status=status, reason=reason,
+                                   category="full" if full else "probationary", has_vote=full))
+    bulk_insert(Attendance, rows)
+    leaves = []
+    for plan in plans:
+        askers = [m for m in members_of[plan.branch_id] if m["user_id"]] or members_of[plan.branch_id][-1:]
+        if askers and rng.random() < 0.3:
+            leaves.append(LeaveRequest(member_id=askers[0]["id"], meeting=plan, reason="外出培训", requested_at=now))
+    bulk_insert(LeaveRequest, leaves)
+    totals["meetings"] += len(meetings)
+    totals["late"] += sum(1 for m, _k, _e in meetings if m.late_entry)
+    totals["attendance"] += len(rows)
+    totals["planned"] += len(plans)
+    totals["leave"] += len(leaves)

@@ -1,0 +1,72 @@
+// The meeting logging screen: show who is expected for the chosen kinds and 党小组, count 应到/实到
+// live and show the quorum (支部条例 第十一、十二条). The server recomputes and validates all of it.
+(function () {
+  "use strict";
+  var form = document.getElementById("meeting-form");
+  if (!form) return;
+  var rows = Array.prototype.slice.call(form.querySelectorAll("#attendance tbody tr[data-member]"));
+  var countsBox = document.getElementById("counts");
+  var quorumBox = document.getElementById("quorum");
+  var groupSelect = form.querySelector("[name=party_group]");
+
+  function chosenKinds() {
+    return Array.prototype.slice.call(form.querySelectorAll("#kinds input:checked")).map(function (i) { return i.value; });
+  }
+
+  function status(row) {
+    var checked = row.querySelector("input[type=radio]:checked");
+    return checked ? checked.value : "present";
+  }
+
+  function expectedFilter(kinds) {
+    var branchWide = kinds.some(function (k) { return k !== "group_meeting" && k !== "branch_committee"; });
+    var group = groupSelect ? groupSelect.value : "";
+    if (!branchWide && kinds.indexOf("group_meeting") >= 0 && group) {
+      return function (row) { return row.dataset.group === group; };
+    }
+    if (kinds.length && !branchWide && kinds.indexOf("group_meeting") < 0) {
+      return function (row) { return row.dataset.committee === "1"; };
+    }
+    return function () { return true; };
+  }
+
+  function update() {
+    var kinds = chosenKinds();
+    var expected = expectedFilter(kinds);
+    var shown = [];
+    rows.forEach(function (row) {
+      var on = expected(row);
+      row.hidden = !on;
+      row.querySelectorAll("input").forEach(function (input) { input.disabled = !on; });
+      if (on) shown.push(row);
+    });
+    var present = shown.filter(function (r) { return status(r) === "present"; });
+    var full = present.filter(function (r) { return r.dataset.category === "full"; }).length;
+    var leave = shown.filter(function (r) { return status(r) === "leave"; }).length;
+    countsBox.textContent = "应到 " + shown.length + " 人，实到 " + present.length + " 人（正式党员 " + full +
+      "，预备党员 " + (present.length - full) + "），请假 " + leave + " 人，缺席 " + (shown.length - present.length - leave) + " 人";
+    var notes = [];
+    if (kinds.indexOf("branch_assembly") >= 0) {
+      var voters = shown.filter(function (r) { return r.dataset.vote === "1"; });
+      var votersPresent = voters.filter(function (r) { return status(r) === "present"; }).length;
+      var ok = votersPresent * 2 > voters.length;
+      notes.push([ok, "支部党员大会：应到会有表决权的党员 " + voters.length + " 人，实到 " + votersPresent + " 人，" +
+        (ok ? "超过半数，可以进行表决。" : "未超过半数，不能进行表决。")]);
+    }
+    if (kinds.indexOf("branch_committee") >= 0) {
+      var okc = present.length * 2 > shown.length;
+      notes.push([okc, "支委会：应到委员 " + shown.length + " 人，实到 " + present.length + " 人，" +
+        (okc ? "超过半数，会议有效。" : "未超过半数，会议不能进行。")]);
+    }
+    quorumBox.innerHTML = "";
+    notes.forEach(function (n) {
+      var p = document.createElement("p");
+      p.className = n[0] ? "note" : "warn";
+      p.textContent = n[1];
+      quorumBox.appendChild(p);
+    });
+  }
+
+  form.addEventListener("change", update);
+  update();
+})();
