@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "orglife_bench_book"
+CITY_DB = os.environ.get("BENCH_CITY_DB", "orglife_bench_city")  # bench/city.py's seed_demo city, if built
 YEAR = 2025
 TZ = ZoneInfo("Asia/Shanghai")
 GOAL_PAGES_PER_S = 7.0
@@ -169,13 +170,13 @@ def _seed_branch(rng, seq, *, parent, code, name, scale: int, paragraphs: int) -
 # --- children ---------------------------------------------------------------------------------------
 
 
-def child_render(code: str) -> dict:
+def child_render(code: str, year: int = YEAR) -> dict:
     from branches.models import Organization
     from meetings import recordbook
 
     branch = Organization.objects.select_related("parent").get(code=code)
     started, cpu = time.perf_counter(), time.process_time()
-    book = recordbook.build_record_book(branch=branch, year=YEAR, now=datetime(YEAR + 1, 1, 5, tzinfo=TZ))
+    book = recordbook.build_record_book(branch=branch, year=year, now=datetime(year + 1, 1, 5, tzinfo=TZ))
     built = time.perf_counter()
     rendered = recordbook.render_record_book(book)
     done = time.perf_counter()
@@ -206,6 +207,22 @@ def child_reference() -> dict:
     return {"pages": len(document.pages), "seconds": time.perf_counter() - started, "bytes": len(pdf), "meetings": 100,
             "cpu_seconds": time.process_time() - cpu,
             "self_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def busiest_city_branch(url: str) -> tuple[str, int] | None:
+    """The branch-year with the most held meetings in the city data set, if bench/city.py built it."""
+    import psycopg
+
+    city = urlunsplit(urlsplit(url)._replace(path=f"/{CITY_DB}"))
+    try:
+        with psycopg.connect(city, connect_timeout=5) as conn:
+            row = conn.execute(
+                "SELECT o.code, EXTRACT(YEAR FROM m.held_at AT TIME ZONE 'Asia/Shanghai')::int AS y, COUNT(*) AS n "
+                "FROM meetings_meeting m JOIN branches_organization o ON o.id = m.branch_id WHERE m.status = 'held' "
+                "GROUP BY 1, 2 ORDER BY n DESC LIMIT 1").fetchone()
+    except psycopg.Error:
+        return None
+    return (row[0], row[1]) if row else None
 
 
 def run_child(args: list[str]) -> tuple[dict, float]:
@@ -305,8 +322,12 @@ def main() -> None:
     args = parser.parse_args()
     url = bench_database_url()
     if args.child:
-        setup_django(url)
-        report = child_reference() if args.child[0] == "ref" else child_render(args.child[1])
+        if args.child[0] == "city-db":  # a branch of the real city data set, in its own database
+            setup_django(urlunsplit(urlsplit(url)._replace(path=f"/{CITY_DB}")))
+            report = child_render(args.child[1], int(args.child[2]))
+        else:
+            setup_django(url)
+            report = child_reference() if args.child[0] == "ref" else child_render(args.child[1])
         print(json.dumps(report))
         return
     ensure_database(url, rebuild=args.rebuild)
@@ -322,6 +343,11 @@ def main() -> None:
     for key, title in (("city", "city branch-year (30 members)"), ("big", "100-page book")):
         row = measure(key, ["render", codes[key]], args.runs)
         row["title"] = title
+        rows.append(row)
+    city_branch = busiest_city_branch(url)
+    if city_branch:
+        row = measure("city-db", ["city-db", *map(str, city_branch[:2])], args.runs)
+        row["title"] = f"branch {city_branch[0]} of the seed_demo city ({CITY_DB}), {city_branch[1]}"
         rows.append(row)
     ref = measure("reference", ["ref"], args.runs)
     ref["title"] = "M.1 document, same run"
