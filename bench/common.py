@@ -26,6 +26,11 @@ def use_database(name: str) -> None:
     django.setup()
 
 
+def drop_database(name: str) -> None:
+    base = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
+    subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
+
+
 def timed(fn, *, repeat: int = 5) -> tuple[float, list[float], object]:
     """Median wall time in ms over `repeat` runs (after one warm-up), all runs, and the last result."""
     result = fn()

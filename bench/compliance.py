@@ -3,8 +3,6 @@
     uv run python bench/compliance.py          (builds the city database first if needed)
 """
 
-import datetime
-
 from city import ensure_city
 from common import machine, timed, write_section
 
@@ -16,9 +14,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from branches.models import Organization  # noqa: E402
-from meetings.compliance import compliance_for_branch, compliance_for_branches  # noqa: E402
-from meetings.models import Meeting, MeetingKind  # noqa: E402
-from meetings.periods import local_midnight  # noqa: E402
+from meetings.compliance import compliance_for_branch, compliance_for_branches, held_queries  # noqa: E402
+from meetings.models import Meeting  # noqa: E402
 
 now = timezone.now()
 year = timezone.localdate(now).year
@@ -31,20 +28,10 @@ attendance_rows = attendance.fetchone()[0]
 
 
 def bare_sql():
-    """The two grouped queries the engine needs, as raw SQL with no Python around them."""
-    start, end = local_midnight(datetime.date(year, 1, 1)), local_midnight(datetime.date(year + 1, 1, 1))
-    held = Meeting.objects.filter(branch_id__in=ids, status="held", held_at__gte=start, held_at__lt=end,
-                                  held_at__lte=now, recorded_at__lte=now)
-    from django.db.models import Count
-    from django.db.models.functions import ExtractMonth
-
-    q1 = (MeetingKind.objects.filter(meeting__in=held)
-          .values("meeting__branch_id", "meeting__party_group_id", "kind", month=ExtractMonth("meeting__held_at"))
-          .annotate(n=Count("id")))
-    q2 = held.values("branch_id", month=ExtractMonth("held_at")).annotate(n=Count("id"))
+    """The engine's two grouped queries, executed raw: the SQL floor with no Python around it."""
     rows = 0
     with connection.cursor() as cursor:
-        for qs in (q1, q2):
+        for qs in held_queries(ids, year=year, now=now):
             sql, params = qs.query.sql_with_params()
             cursor.execute(sql, params)
             rows += len(cursor.fetchall())

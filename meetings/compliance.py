@@ -37,7 +37,7 @@ class State:
               EXEMPT: "免于要求", NOT_APPLICABLE: "不适用"}
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: a frozen __init__ costs a setattr call per field, 300,000 times a city
 class RuleState:
     """One rule for one period: the state, and (computed on first use) the reason in Chinese."""
 
@@ -133,10 +133,9 @@ def _explain(s: RuleState) -> str:
 def evaluate(*, rule: QuotaRule, period: Period, held: int, now: datetime, party_group: PartyGroup | None = None,
              not_applicable: str = "", exemption: Exemption | None = None) -> RuleState:
     """The state of one rule for one period at `now` (pure: no queries)."""
-    return RuleState(kind=rule.kind, party_group_id=party_group.pk if party_group else None,
-                     party_group_name=party_group.name if party_group else "", period=period, required=rule.minimum,
-                     held=held, state=_state(rule, period, held, now, not_applicable, exemption), article=rule.article,
-                     rule_id=rule.pk, rule=rule, now=now, not_applicable_reason=not_applicable, exemption=exemption)
+    return RuleState(rule.kind, party_group.id if party_group else None, party_group.name if party_group else "",
+                     period, rule.minimum, held, _state(rule, period, held, now, not_applicable, exemption),
+                     rule.article, rule.id, rule, now, not_applicable, exemption)
 
 
 @dataclass
@@ -157,25 +156,31 @@ class HeldCounts:
         return sum(self.all_activities.get((branch_id, m), 0) for m in period.months())
 
 
-def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> HeldCounts:
-    """Two grouped queries. A meeting counts in the (local) month it was held; one not yet recorded
-    at `now` did not exist then."""
+def held_queries(branch_ids: Sequence[int], *, year: int, now: datetime):
+    """The two grouped queries the engine runs: held meetings per (branch, party group, kind, month),
+    and per (branch, month) counting each meeting once. A meeting counts in the (local) month it was
+    held; one not yet recorded at `now` did not exist then."""
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
-    held = Meeting.objects.filter(branch_id__in=branch_ids, status=Meeting.Status.HELD, held_at__gte=start,
-                                  held_at__lt=end, held_at__lte=now, recorded_at__lte=now)
-    counts = HeldCounts(defaultdict(int), defaultdict(int), defaultdict(int))
-    rows = (
-        MeetingKind.objects.filter(meeting__in=held)
+    window = {"branch_id__in": branch_ids, "status": Meeting.Status.HELD, "held_at__gte": start, "held_at__lt": end,
+              "held_at__lte": now, "recorded_at__lte": now}
+    by_kind = (  # one join, filtered on the joined meeting (a `meeting__in` subquery scans meetings twice)
+        MeetingKind.objects.filter(**{f"meeting__{k}": v for k, v in window.items()})
         .values("meeting__branch_id", "meeting__party_group_id", "kind", month=ExtractMonth("meeting__held_at"))
         .annotate(n=Count("id"))
         .values_list("meeting__branch_id", "meeting__party_group_id", "kind", "month", "n")
     )
-    for branch_id, group_id, kind, month, n in rows:
+    by_meeting = (Meeting.objects.filter(**window).values("branch_id", month=ExtractMonth("held_at"))
+                  .annotate(n=Count("id")).values_list("branch_id", "month", "n"))
+    return by_kind, by_meeting
+
+
+def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> HeldCounts:
+    by_kind, by_meeting = held_queries(branch_ids, year=year, now=now)
+    counts = HeldCounts(defaultdict(int), defaultdict(int), defaultdict(int))
+    for branch_id, group_id, kind, month, n in by_kind:
         counts.by_group[(branch_id, group_id, kind, month)] += n
         counts.by_kind[(branch_id, kind, month)] += n
-    for branch_id, month, n in held.values("branch_id", month=ExtractMonth("held_at")).annotate(n=Count("id")).values_list(
-        "branch_id", "month", "n"
-    ):
+    for branch_id, month, n in by_meeting:
         counts.all_activities[(branch_id, month)] += n
     return counts
 
@@ -201,24 +206,30 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
 
     result = {}
     for branch in branches:
-        fact = facts[branch.pk]
+        branch_id = branch.id  # plain attributes: `.pk` is a property call, hundreds of thousands of times
+        fact = facts[branch_id]
+        branch_exemptions = exemptions.get(branch_id, ())
+        na_reasons = {}
         states = []
         for rp in book.periods(branch, year):
             rule, period = rp.rule, rp.period
-            exemption = next((e for e in exemptions[branch.pk] if e.starts_on <= period.start and e.ends_on >= period.last_day), None)
-            common = {"rule": rule, "period": period, "now": now, "exemption": exemption}
+            exemption = next((e for e in branch_exemptions if e.starts_on <= period.start and e.ends_on >= period.last_day),
+                             None)
             if rule.condition == QuotaRule.Condition.PER_GROUP:
-                for group in groups[branch.pk]:
-                    held = counts.group(branch.pk, group.pk, rule.kind, period)
-                    states.append(evaluate(held=held, party_group=group, **common))
+                for group in groups.get(branch_id, ()):
+                    held = counts.group(branch_id, group.id, rule.kind, period)
+                    states.append(evaluate(rule=rule, period=period, held=held, now=now, party_group=group,
+                                           exemption=exemption))
                 continue
             if rule.kind == QuotaRule.ALL_ACTIVITIES:
-                held = counts.activities(branch.pk, period)
+                held = counts.activities(branch_id, period)
             else:
-                held = counts.kind(branch.pk, rule.kind, period)
-            states.append(evaluate(held=held, not_applicable=_not_applicable(rule, fact, committee_min[branch.pk]),
-                                   **common))
-        result[branch.pk] = states
+                held = counts.kind(branch_id, rule.kind, period)
+            if rule.condition not in na_reasons:
+                na_reasons[rule.condition] = _not_applicable(rule, fact, committee_min[branch_id])
+            states.append(evaluate(rule=rule, period=period, held=held, now=now,
+                                   not_applicable=na_reasons[rule.condition], exemption=exemption))
+        result[branch_id] = states
     return result
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -57,8 +58,10 @@ def period_containing(kind: str, day: date) -> Period:
     return period_starting(kind, day.year, (day.month - 1) // size * size + 1)
 
 
+@lru_cache(maxsize=8192)
 def local_midnight(day: date) -> datetime:
-    """The aware datetime at which `day` begins in the project's time zone."""
+    """The aware datetime at which `day` begins in the project's time zone (cached: evaluating a
+    city asks for the same few hundred period boundaries hundreds of thousands of times)."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 

@@ -79,3 +79,14 @@ def test_create_user_links_a_member_and_grants_a_role(tree, capsys):
 def test_create_user_explains_bad_arguments(tree, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("create_user", "x", "--password", "pw", *args)
+
+
+@pytest.mark.django_db
+def test_admin_pages_open_for_a_superuser(client, tree):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", password="pw-123456")
+    client.force_login(admin)
+    for url in ["/admin/", "/admin/meetings/quotarule/", "/admin/meetings/meeting/", "/admin/branches/organization/",
+                "/admin/members/member/", "/admin/orglife/auditentry/", "/admin/branches/policyvalue/"]:
+        assert client.get(url).status_code == 200, url

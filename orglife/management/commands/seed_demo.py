@@ -2,7 +2,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from branches.models import Organization
@@ -40,6 +40,11 @@ class Command(BaseCommand):
                 self.stdout.write(extension(rng, branch_list, months=months, today=today))
             demo.audit_seeded(tree + branch_list, members)
             accounts = demo.seed_accounts(tree, branch_list)
+        if connection.vendor == "postgresql":
+            # Fresh bulk-loaded tables have no planner statistics: without them PostgreSQL takes a
+            # 180,000-row table for a 1-row one and picks the wrong index (600 ms instead of 10 ms).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成，用时 {time.monotonic() - started:.1f} 秒。"))
         self._print_accounts(accounts)
 
