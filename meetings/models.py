@@ -282,3 +282,53 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"{self.branch} 日历订阅"
+
+
+class RecordBookBatch(models.Model):
+    """The record books of every branch under a 党委/党总支 as one zip, rendered by a worker.
+
+    The page polls `done`/`total`; the task updates them after each branch, so progress survives a
+    page reload and a re-run starts the zip afresh rather than appending to a half-written one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "生成失败"
+
+    org = models.ForeignKey("branches.Organization", verbose_name="党组织", on_delete=models.CASCADE,
+                            related_name="recordbook_batches")
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField("党支部数", default=0)
+    done = models.PositiveIntegerField("已生成", default=0)
+    file = models.FileField("压缩包", upload_to="recordbooks/", blank=True)
+    error = models.CharField("错误信息", max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "记录册批量导出"
+        verbose_name_plural = "记录册批量导出"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["pending", "running", "done", "failed"]),
+                                   name="recordbook_batch_status_valid"),
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="recordbook_batch_done_le_total"),
+        ]
+
+    def __str__(self):
+        return f"{self.org} {self.year}年记录册（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
