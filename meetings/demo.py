@@ -103,6 +103,8 @@ def _seed_chunk(rng, branches, month_list, now, totals):
     for branch in branches:
         members = members_of[branch.pk]
         committee = sum(1 for m in members if m["category"] == Member.Category.FULL) >= 7
+        host = next((m["id"] for m in members if m["party_post"] == Member.Post.SECRETARY), None)
+        recorder = next((m["id"] for m in members if m["party_post"] == Member.Post.ORGANIZATION_MEMBER), host)
         for month in month_list:
             for kinds, group in _plan_month(rng, month, has_groups=bool(groups_of[branch.pk]), committee=committee,
                                             groups=groups_of[branch.pk]):
@@ -115,6 +117,7 @@ def _seed_chunk(rng, branches, month_list, now, totals):
                 recorded_at = min(recorded_at, now)
                 ends = [local_midnight(period_containing(SHORTEST_PERIOD[k], month.replace(day=day)).end) for k in kinds]
                 meeting = Meeting(branch=branch, party_group=group, held_at=held_at, ended_at=held_at + timedelta(hours=2),
+                                  host_id=host, recorder_id=recorder,
                                   place="党员活动室", topic=rng.choice(TOPICS[kinds[0]]), minutes="会议学习了有关文件，大家结合实际作了发言。",
                                   recorded_at=recorded_at, late_entry=any(recorded_at >= end for end in ends))
                 meetings.append((meeting, kinds, _expected(members, kinds, group)))
