@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Protocol
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
-from django.db.models.functions import TruncMonth
 from django.db.models.fields import DateField
+from django.db.models.functions import TruncMonth
 
 from inspections.clock import MonthFact
 from inspections.models import Alert, FlagAction

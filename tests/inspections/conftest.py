@@ -3,10 +3,21 @@ import pytest
 from meetings import services as meeting_services
 from meetings.models import Attendance, Kind
 from tests.factories import make_member
-from tests.meetings.conftest import local, record  # noqa: F401  (the `record` fixture)
+from tests.meetings.conftest import local
 
 ABSENT = meeting_services.Mark(status=Attendance.Status.ABSENT)
 LEAVE = meeting_services.Mark(status=Attendance.Status.LEAVE, reason="出差")
+
+
+@pytest.fixture
+def record():
+    """record(branch, kinds, held_at, now=None, **fields), as in tests/meetings/conftest.py."""
+
+    def _record(branch, kinds, held_at, now=None, topic="学习会", **fields):
+        return meeting_services.record_meeting(actor=None, branch=branch, kinds=list(kinds), held_at=held_at,
+                                               topic=topic, now=now or held_at, **fields)
+
+    return _record
 
 
 @pytest.fixture
