@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 K = Alert.Kind
 L = Alert.Level
-CHUNK = 500  # branches per compliance_for_branches call: bounded memory, constant queries per chunk
+CHUNK = 2500  # branches per compliance_for_branches call: bounded memory; fewer chunks = fewer grouped queries (bench: 500 cost ~2 s more over the city)
 ID_CHUNK = 5000  # ids per IN (…) list (PostgreSQL's 65,535 parameters)
 
 
@@ -232,8 +232,8 @@ def scan_theme_day_rule(*, now: datetime) -> ScanResult:
                 explanation=(f"{member.name}{today.year}年无故缺席主题党日{r.cumulative}个月（{listed}），最长连续{r.consecutive}个月，"
                              f"达到本地规则“连续{need_run}个月或累计{need_total}个月”的提醒标准。请党支部了解原因、谈心谈话。")))
     return sync_alerts(name="主题党日", kinds=[K.MEMBER_ABSENT], wanted=wanted, now=now,
-                       scope=Q(subject__startswith="theme_day:", subject__endswith=f":{today.year}"),
-                       close_reason="已不再达到主题党日缺席标准或规则未启用")
+                       scope=Q(subject__startswith="theme_day:"),
+                       close_reason="已不再达到主题党日缺席标准、规则未启用或该年度已结束")
 
 
 # --- 换届 (支部条例 第六章; 选举条例 第三条) ------------------------------------------------------
