@@ -16,6 +16,8 @@ from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
 from meetings.periods import local_midnight
 from members.models import Member
 
+ID_CHUNK = 5000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters
+
 
 @dataclass
 class MemberMonths:
@@ -98,20 +100,28 @@ class AttendanceSource:
         if not members:
             return {}
         start = months[-1]
-        ids = candidates.values("pk")
-        rows = (Attendance.objects.filter(_held(now, start), member__in=ids)
-                .values("member_id", month=_MONTH)
-                .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
-                          leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)))
-                .values_list("member_id", "month", "n", "present", "leave"))
-        leaves = set(LeaveRequest.objects.filter(_held(now, start), member__in=ids, status=LeaveRequest.Status.APPROVED)
-                     .values_list("member_id", _MONTH).distinct())
-        exemptions = Exemption.objects.filter(member__in=ids, status=Exemption.Status.APPROVED, starts_on__lte=months[0],
-                                              ends_on__gte=start).values_list("member_id", "starts_on", "ends_on")
-        justified = {member_id: day.replace(day=1) for member_id, day in
-                     FlagAction.objects.filter(member__in=ids, kind=FlagAction.Kind.JUSTIFIED, recorded_at__lte=now)
-                     .values("member_id").annotate(day=Max("happened_on")).values_list("member_id", "day")}
-        _combine(list(rows), leaves, list(exemptions), justified, months, members)
+        rows, leaves, exemptions, justified = [], set(), [], {}
+        # The anti-join runs once; its (few) ids are then passed as lists, in chunks under
+        # PostgreSQL's parameter limit, rather than re-running it as a subquery in every query below.
+        ids_all = list(members)
+        for i in range(0, len(ids_all), ID_CHUNK):
+            ids = ids_all[i:i + ID_CHUNK]
+            rows += (Attendance.objects.filter(_held(now, start), member_id__in=ids)
+                     .values("member_id", month=_MONTH)
+                     .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+                               leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)))
+                     .values_list("member_id", "month", "n", "present", "leave"))
+            leaves |= set(LeaveRequest.objects.filter(_held(now, start), member_id__in=ids,
+                                                      status=LeaveRequest.Status.APPROVED)
+                          .values_list("member_id", _MONTH).distinct())
+            exemptions += Exemption.objects.filter(member_id__in=ids, status=Exemption.Status.APPROVED,
+                                                   starts_on__lte=months[0], ends_on__gte=start
+                                                   ).values_list("member_id", "starts_on", "ends_on")
+            justified |= {member_id: day.replace(day=1) for member_id, day in
+                          FlagAction.objects.filter(member_id__in=ids, kind=FlagAction.Kind.JUSTIFIED,
+                                                    recorded_at__lte=now)
+                          .values("member_id").annotate(day=Max("happened_on")).values_list("member_id", "day")}
+        _combine(rows, leaves, exemptions, justified, months, members)
         return members
 
 
