@@ -128,7 +128,9 @@ def fmt(runs):
     return ", ".join(f"{r:.0f}" for r in runs)
 
 
-body = f"""Run {timezone.localtime(now):%Y-%m-%d %H:%M} on {machine()}, in `{SCAN_DB}` (a copy of `{CITY_DB}` made with
+load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+body = f"""Run {timezone.localtime(now):%Y-%m-%d %H:%M} on {machine()} (load average at the end: {load}; the machine
+is shared, so compare each line with its reference of the same run), in `{SCAN_DB}` (a copy of `{CITY_DB}` made with
 `CREATE DATABASE … TEMPLATE` in {copy_seconds:.0f} s, then `ANALYZE` in {analyze_seconds:.0f} s): {len(branches):,} branches, {members:,} active members,
 {attendance_rows:,} attendance rows. "First" = the run that opens every alert; "steady" = median of the
 re-runs on the same day (idempotent: they open and close nothing). The reference is measured in the same run.
@@ -148,7 +150,8 @@ re-runs on the same day (idempotent: they open and close nothing). The reference
 | **Whole `scan_compliance`** (all scans + notices), steady | **{all_ms:.0f} ms** | {fmt(all_runs)} | {open_alerts:,} open alerts; {Notification.objects.count():,} notices in total |
 
 Goals (design.md): whole-city compliance scan ≤ 10 s, set-based; six-month absence scan over 100,000
-members ≤ 2 s. The six-month scan is the `NOT EXISTS` anti-join (3-month window) narrowing the members,
+members ≤ 2 s. The meeting scan is the engine plus the alert diff; the engine (meetings/compliance.py)
+is most of it. The six-month scan is the `NOT EXISTS` anti-join (3-month window) narrowing the members,
 then two grouped queries over the candidates' 13 months; its level logic is the pure `inspections/clock.py`.
 """
 write_section("Scanners", body)
