@@ -21,7 +21,7 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --skip-if-exists
 	@echo "打开 http://127.0.0.1:8000/ ，用上面的演示账号登录。"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver_with_worker 127.0.0.1:8000
 
 test: setup
 	@scripts/system-deps.sh test

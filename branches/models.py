@@ -143,6 +143,13 @@ class PolicyValue(models.Model):
         COMMITTEE_MIN_FULL_MEMBERS = "committee_min_full_members", "设立支部委员会所需正式党员数"
         GROUP_SPLIT_MIN_MEMBERS = "group_split_min_members", "一般应划分党小组的党员数"
         TERM_REMINDER_MONTHS = "term_reminder_months", "换届提前提醒月数"
+        # Six-month clock (党章 第九条) and the optional local 主题党日 rule: inspections/clock.py
+        ABSENCE_REMIND_MONTHS = "absence_remind_months", "连续未参加组织生活：提醒谈话月数"
+        ABSENCE_ESCALATE_MONTHS = "absence_escalate_months", "连续未参加组织生活：升级提醒月数"
+        ABSENCE_FLAG_MONTHS = "absence_flag_months", "连续未参加组织生活：需支部大会研究月数"
+        THEME_DAY_RULE_ENABLED = "theme_day_rule_enabled", "启用主题党日缺席地方规则（1启用，0不启用）"
+        THEME_DAY_CONSECUTIVE_MONTHS = "theme_day_consecutive_months", "主题党日连续缺席月数"
+        THEME_DAY_CUMULATIVE_MONTHS = "theme_day_cumulative_months", "主题党日年内累计缺席月数"
 
     key = models.CharField("规则", max_length=40, choices=Key.choices)
     org = models.ForeignKey(Organization, verbose_name="适用组织", null=True, blank=True, on_delete=models.CASCADE,

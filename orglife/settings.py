@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from orglife.env import env_bool, env_int, env_list, env_str
@@ -141,16 +142,31 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),  # kombu's default is ./control in the working directory
         "store_processed": False,
     }
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL or f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}")
+# No result backend unless Redis (or an explicit one) is configured: the former default `db+sqlite://`
+# needs SQLAlchemy, which is not installed, and crashed the embedded worker at start-up. The scans
+# ignore their results.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL) or None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-CELERY_BEAT_SCHEDULE: dict = {}
+# The schedule lives here, in code (style.md §10); run exactly one beat (stack-notes §3.1). Times are
+# Asia/Shanghai (CELERY_TIMEZONE). Both jobs are idempotent, so a duplicated or missed tick is harmless.
+CELERY_BEAT_SCHEDULE: dict = {
+    # 02:30 daily: every scanner (meetings due/overdue, six-month clock, 主题党日 rule, 换届), then the
+    # in-app notices; before anyone is at work, after the day's records are in.
+    "scan-compliance": {"task": "inspections.tasks.scan_compliance_task",
+                        "schedule": crontab(hour=2, minute=30)},
+    # 03:00 daily: e-mail the notices not yet e-mailed (does nothing unless EMAIL_HOST is set); also
+    # retries e-mails the 02:30 run could not send.
+    "send-notification-emails": {"task": "inspections.tasks.send_notification_emails_task",
+                                 "schedule": crontab(hour=3, minute=0)},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -178,7 +194,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Alert e-mails go out only when an SMTP server is configured (inspections.services).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                        else "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "orglife@localhost")
 
 if not DEBUG:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/", include("branches.urls")),
     path("members/", include("members.urls")),
     path("", include("meetings.urls")),
+    path("", include("inspections.urls")),
     path("api/v1/", include(("orglife.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,126 @@
+"""Alerts raised by the scanners, the notifications they send, and the six-month workflow.
+
+An alert is a transition record (healthchecks' `Flip`): opened once per subject and period, closed
+when the cause goes away. A partial unique constraint keeps at most one open alert per
+(organization, kind, subject), even when two scans race.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Alert(models.Model):
+    class Kind(models.TextChoices):
+        MEETING_DUE_SOON = "meeting_due_soon", "会议即将到期"
+        MEETING_OVERDUE = "meeting_overdue", "会议逾期"
+        MEMBER_ABSENT = "member_absent", "党员连续未参加组织生活"
+        TERM_EXPIRING = "term_expiring", "换届到期"
+        DUES_UNPAID = "dues_unpaid", "党员未交纳党费"
+        RECTIFICATION_OVERDUE = "rectification_overdue", "整改逾期"
+
+    class Level(models.TextChoices):
+        INFO = "info", "提示"
+        WARNING = "warning", "警示"
+        SERIOUS = "serious", "严重"
+
+    kind = models.CharField("类型", max_length=30, choices=Kind.choices)
+    org = models.ForeignKey("branches.Organization", verbose_name="党组织", on_delete=models.CASCADE,
+                            related_name="alerts")
+    member = models.ForeignKey("members.Member", verbose_name="党员", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="alerts")
+    level = models.CharField("级别", max_length=10, choices=Level.choices)
+    subject = models.CharField("对象", max_length=120,
+                               help_text="确定性的对象键，如 meeting:<规则>:<党小组或0>:<期间开始>、absence:<党员>")
+    rule = models.CharField("依据", max_length=300, blank=True)
+    period_start = models.DateField("期间开始", null=True, blank=True)
+    period_end = models.DateField("期间结束", null=True, blank=True)
+    months = models.PositiveSmallIntegerField("连续月数", null=True, blank=True)
+    explanation = models.TextField("说明")
+    opened_at = models.DateTimeField("发现时间")
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+    close_reason = models.CharField("关闭原因", max_length=300, blank=True)
+    # The level last notified: notifications are claimed with UPDATE … WHERE notified_level <> level,
+    # so a re-run (or a run killed after the claim's transaction) never notifies twice.
+    notified_level = models.CharField("已通知级别", max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "subject"], condition=Q(closed_at__isnull=True),
+                                    name="alert_one_open_per_subject"),
+            models.CheckConstraint(condition=Q(level__in=["info", "warning", "serious"]), name="alert_level_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["meeting_due_soon", "meeting_overdue", "member_absent",
+                                                         "term_expiring", "dues_unpaid", "rectification_overdue"]),
+                                   name="alert_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "subject"], condition=Q(closed_at__isnull=True), name="alert_open_kind"),
+            models.Index(fields=["org", "closed_at"], name="alert_org"),
+            models.Index(fields=["member"], condition=Q(member__isnull=False), name="alert_member"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.org_id} · {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Notification(models.Model):
+    """One in-app notice to one user for one alert at one level; e-mailed when SMTP is configured."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
+                                  related_name="notifications")
+    alert = models.ForeignKey(Alert, verbose_name="预警", on_delete=models.CASCADE, related_name="notifications")
+    level = models.CharField("级别", max_length=10, choices=Alert.Level.choices)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("时间")
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "alert", "level"], name="notification_once")]
+        indexes = [models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread")]
+
+    def __str__(self):
+        return self.title
+
+
+class FlagAction(models.Model):
+    """A step of the six-month workflow on a member_absent alert (党章 第九条): a talk, a 正当理由
+    (closes the flag and excuses the months before it), or the 支部大会's decision. None of them
+    changes the member's status: removal needs the 支部大会 and the upper level's approval."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", "谈话"
+        JUSTIFIED = "justified", "认定有正当理由"
+        DECISION = "decision", "支部大会研究决定"
+
+    alert = models.ForeignKey(Alert, verbose_name="预警", on_delete=models.CASCADE, related_name="actions")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE,
+                               related_name="flag_actions")
+    kind = models.CharField("事项", max_length=20, choices=Kind.choices)
+    happened_on = models.DateField("日期")
+    by_whom = models.CharField("谈话人或会议", max_length=100, blank=True)
+    notes = models.TextField("内容")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField("录入时间")
+
+    class Meta:
+        verbose_name = "连续未参加组织生活处理记录"
+        verbose_name_plural = "连续未参加组织生活处理记录"
+        ordering = ["happened_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=["talk", "justified", "decision"]),
+                                              name="flag_action_kind_valid")]
+        indexes = [models.Index(fields=["member", "kind", "happened_on"], name="flag_action_member")]
+
+    def __str__(self):
+        return f"{self.member_id} {self.get_kind_display()} {self.happened_on}"

@@ -1,0 +1,146 @@
+"""Sources of the six-month clock: per-member monthly facts computed in SQL (a few grouped queries
+for the whole tree, never one per member). A second source (unpaid dues, 党费规定 第十三条) plugs in
+by implementing `MemberSource`; the clock and the scanner stay as they are."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.fields import DateField
+from django.db.models.functions import TruncMonth
+
+from inspections.clock import MonthFact
+from inspections.models import Alert, FlagAction
+from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
+from meetings.periods import local_midnight
+from members.models import Member
+
+ID_CHUNK = 5000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters
+
+
+@dataclass
+class MemberMonths:
+    member_id: int
+    name: str
+    branch_id: int
+    facts: dict[date, MonthFact] = field(default_factory=dict)
+
+
+class MemberSource(Protocol):
+    key: str  # the subject prefix: "absence" → subject "absence:<member id>"
+    alert_kind: str
+    noun: str  # what the member did not do, for the explanation: "未参加党的组织生活"
+    article: str
+
+    def facts(self, *, months: list[date], now: datetime, recent: int) -> dict[int, MemberMonths]:
+        """Facts for `months` (newest first, the running month first) of every member whose run may
+        reach the lowest threshold; `recent` = that threshold (members who took part in the last
+        `recent` months cannot reach it and may be left out)."""
+        ...
+
+
+def _month_end(month: date) -> date:
+    index = month.year * 12 + month.month
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _held(now: datetime, start: date) -> Q:
+    """Held meetings from `start` that existed at `now` (a meeting recorded later did not)."""
+    return Q(meeting__status=Meeting.Status.HELD, meeting__held_at__gte=local_midnight(start),
+             meeting__held_at__lte=now, meeting__recorded_at__lte=now)
+
+
+_MONTH = TruncMonth("meeting__held_at", output_field=DateField())
+
+
+def _combine(rows, leaves, exemptions, justified, months: list[date], members: dict[int, MemberMonths]) -> None:
+    """Fold the grouped rows into MonthFacts."""
+    for member_id, month, expected, present, leave in rows:
+        if member_id not in members:
+            continue
+        members[member_id].facts[month] = MonthFact(month, expected > 0, present > 0, leave > 0 or (member_id, month) in leaves)
+    for member_id, months_excused in justified.items():
+        if member_id not in members:
+            continue
+        for month in months:
+            if month <= months_excused:
+                old = members[member_id].facts.get(month) or MonthFact(month, False, False, False)
+                members[member_id].facts[month] = MonthFact(month, old.expected, old.attended, True, old.exempt)
+    for member_id, starts_on, ends_on in exemptions:
+        if member_id not in members:
+            continue
+        for month in months:
+            if starts_on < _month_end(month) and ends_on >= month:
+                old = members[member_id].facts.get(month) or MonthFact(month, False, False, False)
+                members[member_id].facts[month] = MonthFact(month, old.expected, old.attended, old.excused, True)
+
+
+class AttendanceSource:
+    """党章 第九条 "不参加党的组织生活": a month counts when the member was expected at a held meeting,
+    was present at none, and had no approved leave (status 请假 or an approved LeaveRequest), no
+    approved 暂不参加组织生活 and no 正当理由 recorded by the branch covering it."""
+
+    key = "absence"
+    alert_kind = Alert.Kind.MEMBER_ABSENT
+    noun = "未参加党的组织生活"
+    article = "党章 第九条"
+
+    def candidates(self, *, months: list[date], now: datetime, recent: int):
+        """Active members with no 出席 in the running month and the `recent` completed months before
+        it (the NOT EXISTS anti-join of stack-notes §M.2): only they can have a run of `recent`."""
+        present = Attendance.objects.filter(_held(now, months[min(recent, len(months) - 1)]), member=OuterRef("pk"),
+                                            status=Attendance.Status.PRESENT)
+        return Member.objects.filter(status=Member.Status.NORMAL).exclude(Exists(present))
+
+    def facts(self, *, months: list[date], now: datetime, recent: int) -> dict[int, MemberMonths]:
+        candidates = self.candidates(months=months, now=now, recent=recent)
+        members = {pk: MemberMonths(pk, name, branch_id) for pk, name, branch_id in
+                   candidates.values_list("pk", "name", "branch_id")}
+        if not members:
+            return {}
+        start = months[-1]
+        rows, leaves, exemptions, justified = [], set(), [], {}
+        # The anti-join runs once; its (few) ids are then passed as lists, in chunks under
+        # PostgreSQL's parameter limit, rather than re-running it as a subquery in every query below.
+        ids_all = list(members)
+        for i in range(0, len(ids_all), ID_CHUNK):
+            ids = ids_all[i:i + ID_CHUNK]
+            rows += (Attendance.objects.filter(_held(now, start), member_id__in=ids)
+                     .values("member_id", month=_MONTH)
+                     .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+                               leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)))
+                     .values_list("member_id", "month", "n", "present", "leave"))
+            leaves |= set(LeaveRequest.objects.filter(_held(now, start), member_id__in=ids,
+                                                      status=LeaveRequest.Status.APPROVED)
+                          .values_list("member_id", _MONTH).distinct())
+            exemptions += Exemption.objects.filter(member_id__in=ids, status=Exemption.Status.APPROVED,
+                                                   starts_on__lte=months[0], ends_on__gte=start
+                                                   ).values_list("member_id", "starts_on", "ends_on")
+            justified |= {member_id: day.replace(day=1) for member_id, day in
+                          FlagAction.objects.filter(member_id__in=ids, kind=FlagAction.Kind.JUSTIFIED,
+                                                    recorded_at__lte=now)
+                          .values("member_id").annotate(day=Max("happened_on")).values_list("member_id", "day")}
+        _combine(rows, leaves, exemptions, justified, months, members)
+        return members
+
+
+def theme_day_facts(*, branch_ids: list[int], months: list[date], now: datetime) -> dict[int, MemberMonths]:
+    """Per member and month of `months`: expected at / present at a 主题党日, for the optional local rule."""
+    if not branch_ids or not months:
+        return {}
+    start = min(months)
+    base = Attendance.objects.filter(_held(now, start), meeting__kinds__kind=Kind.THEME_DAY,
+                                     member__branch_id__in=branch_ids, member__status=Member.Status.NORMAL)
+    rows = list(base.values("member_id", month=_MONTH)
+                .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+                          leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)))
+                .values_list("member_id", "month", "n", "present", "leave"))
+    members = {pk: MemberMonths(pk, name, branch_id) for pk, name, branch_id in
+               Member.objects.filter(branch_id__in=branch_ids, status=Member.Status.NORMAL)
+               .values_list("pk", "name", "branch_id")}
+    exemptions = Exemption.objects.filter(member__branch_id__in=branch_ids, status=Exemption.Status.APPROVED,
+                                          starts_on__lt=_month_end(max(months)), ends_on__gte=start
+                                          ).values_list("member_id", "starts_on", "ends_on")
+    _combine(rows, set(), [e for e in exemptions if e[0] in members], {}, months, members)
+    return members

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from inspections import views
+
+urlpatterns = [
+    path("alerts/", views.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/flag/", views.flag_action, name="flag-action"),
+    path("orgs/<slug:code>/alerts/", views.branch_alerts, name="branch-alerts"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_read, name="inbox-read-all"),
+    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
+]

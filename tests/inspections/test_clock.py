@@ -1,0 +1,65 @@
+"""The six-month clock as pure functions (党章 第九条): which months count, skip or break the run."""
+
+from datetime import date
+
+import pytest
+
+from inspections.clock import MonthFact, Thresholds, consecutive_run, level_for, months_back, theme_day_rule
+
+CURRENT = date(2026, 7, 1)
+MONTHS = months_back(date(2026, 7, 15), 13)
+
+
+def absent(month):
+    return MonthFact(month, expected=True, attended=False, excused=False)
+
+
+def facts(*items):
+    return {f.month: f for f in items}
+
+
+def test_months_back_crosses_the_year_newest_first():
+    assert months_back(date(2026, 2, 10), 4) == [date(2026, 2, 1), date(2026, 1, 1), date(2025, 12, 1), date(2025, 11, 1)]
+
+
+def test_completed_absent_months_count_and_the_running_month_waits():
+    f = facts(*(absent(date(2026, m, 1)) for m in range(1, 8)))
+    run = consecutive_run(f, months=MONTHS, current=CURRENT)
+    assert run.length == 6 and run.first == date(2026, 1, 1)
+
+
+def test_attending_in_the_running_month_breaks_the_run_at_once():
+    f = facts(*(absent(date(2026, m, 1)) for m in range(1, 7)), MonthFact(CURRENT, True, True, False))
+    assert consecutive_run(f, months=MONTHS, current=CURRENT).length == 0
+
+
+def test_months_without_meetings_neither_count_nor_break():
+    f = facts(absent(date(2026, 6, 1)), absent(date(2026, 4, 1)), absent(date(2026, 3, 1)),
+              MonthFact(date(2026, 2, 1), True, True, False))
+    run = consecutive_run(f, months=MONTHS, current=CURRENT)  # May: no meeting held for him
+    assert run.months == (date(2026, 6, 1), date(2026, 4, 1), date(2026, 3, 1))
+
+
+def test_exempt_months_are_skipped_and_approved_leave_breaks():
+    f = facts(absent(date(2026, 6, 1)), MonthFact(date(2026, 5, 1), True, False, False, exempt=True),
+              absent(date(2026, 4, 1)), MonthFact(date(2026, 3, 1), True, False, True), absent(date(2026, 2, 1)))
+    assert consecutive_run(f, months=MONTHS, current=CURRENT).length == 2
+
+
+def test_a_recorded_justification_breaks_even_without_a_meeting():
+    f = facts(absent(date(2026, 6, 1)), MonthFact(date(2026, 5, 1), False, False, True), absent(date(2026, 4, 1)))
+    assert consecutive_run(f, months=MONTHS, current=CURRENT).length == 1
+
+
+@pytest.mark.parametrize(("months", "level"), [(2, None), (3, "info"), (4, "warning"), (5, "warning"), (6, "serious"),
+                                               (9, "serious")])
+def test_escalation_ladder(months, level):
+    assert level_for(months, Thresholds(3, 4, 6)) == level
+
+
+def test_theme_day_rule_counts_consecutive_and_cumulative():
+    months = [date(2026, m, 1) for m in range(1, 10)]
+    f = facts(absent(date(2026, 1, 1)), absent(date(2026, 2, 1)), MonthFact(date(2026, 3, 1), True, True, False),
+              absent(date(2026, 5, 1)), absent(date(2026, 6, 1)), absent(date(2026, 7, 1)))
+    result = theme_day_rule(f, months=months)
+    assert (result.consecutive, result.cumulative) == (3, 5)
