@@ -3,6 +3,8 @@ daily scans run on schedule on the embedded stack too (design.md "Stacks"). The 
 settings say: Redis when REDIS_URL is set, otherwise the `filesystem://` folder under var/celery.
 The worker is stopped when the server stops."""
 
+import contextlib
+import ctypes
 import signal
 import subprocess
 import sys
@@ -12,6 +14,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 ROOT = Path(settings.BASE_DIR)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In a child, before exec: Linux sends it SIGTERM if this command dies, even by SIGKILL."""
+    with contextlib.suppress(OSError):  # not Linux: the finally block below still stops it on a normal exit
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _stop(signum, frame):
+    raise SystemExit(0)  # run the finally block on `kill`, not only on Ctrl-C
 
 
 class Command(BaseCommand):
@@ -31,16 +44,21 @@ class Command(BaseCommand):
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "orglife", "worker", "--beat", "--concurrency=1", "--loglevel=INFO",
              "--schedule", str(var / "celerybeat-schedule")],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        signal.signal(signal.SIGTERM, _stop)
         self.stdout.write(f"Celery worker 与定时任务已在后台启动（进程 {worker.pid}，日志 {log.name}）。")
+        server = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "runserver", addrport],
+                                  preexec_fn=_die_with_parent)
         try:
-            subprocess.call([sys.executable, str(ROOT / "manage.py"), "runserver", addrport])
+            server.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the running task
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for child in (server, worker):  # SIGTERM: the worker finishes its running task (warm shutdown)
+                child.send_signal(signal.SIGTERM)
+            for child in (server, worker):
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
             log.close()
