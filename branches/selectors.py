@@ -41,6 +41,7 @@ class BranchFacts:
     full_member_count: int
     probationary_count: int
     group_count: int
+    committee_min_full_members: int  # the threshold in force (PolicyValue), for explanations
     needs_committee: bool  # 支部条例: 正式党员 ≥ threshold → 设立支部委员会
     below_minimum: bool  # fewer 正式党员 than a branch needs (联合党支部)
     over_soft_max: bool  # 党员人数一般不超过 threshold: a warning, not a block
@@ -80,6 +81,7 @@ def branch_facts_for(branches: list[Organization], *, at: date) -> dict[int, Bra
             full_member_count=row["full"],
             probationary_count=row["total"] - row["full"],
             group_count=group_count,
+            committee_min_full_members=thresholds[K.COMMITTEE_MIN_FULL_MEMBERS][branch.pk],
             needs_committee=row["full"] >= thresholds[K.COMMITTEE_MIN_FULL_MEMBERS][branch.pk],
             below_minimum=row["full"] < thresholds[K.BRANCH_MIN_FULL_MEMBERS][branch.pk],
             over_soft_max=row["total"] > thresholds[K.BRANCH_SOFT_MAX_MEMBERS][branch.pk],

@@ -16,8 +16,7 @@ from django.db.models import Count
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from branches.models import Organization, PartyGroup, PolicyValue
-from branches.policy import policy_values
+from branches.models import Organization, PartyGroup
 from branches.selectors import branch_facts_for
 from meetings.models import Exemption, Meeting, MeetingKind, QuotaRule
 from meetings.periods import Period, local_midnight
@@ -194,7 +193,6 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
     book = RuleBook.load()
     today = timezone.localdate(now) if timezone.localdate(now).year == year else date(year, 12, 31)
     facts = branch_facts_for(branches, at=today)
-    committee_min = policy_values(PolicyValue.Key.COMMITTEE_MIN_FULL_MEMBERS, branches, at=today)
     groups = defaultdict(list)
     for group in PartyGroup.objects.filter(branch_id__in=ids).order_by("name"):
         groups[group.branch_id].append(group)
@@ -226,16 +224,17 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
             else:
                 held = counts.kind(branch_id, rule.kind, period)
             if rule.condition not in na_reasons:
-                na_reasons[rule.condition] = _not_applicable(rule, fact, committee_min[branch_id])
+                na_reasons[rule.condition] = _not_applicable(rule, fact)
             states.append(evaluate(rule=rule, period=period, held=held, now=now,
                                    not_applicable=na_reasons[rule.condition], exemption=exemption))
         result[branch_id] = states
     return result
 
 
-def _not_applicable(rule: QuotaRule, facts, committee_min: int) -> str:
+def _not_applicable(rule: QuotaRule, facts) -> str:
     if rule.condition == QuotaRule.Condition.HAS_COMMITTEE and not facts.needs_committee:
-        return f"党支部正式党员{facts.full_member_count}人，不足{committee_min}人，未设支部委员会"
+        return (f"党支部正式党员{facts.full_member_count}人，不足{facts.committee_min_full_members}人，"
+                "未设支部委员会")
     if rule.condition == QuotaRule.Condition.NO_GROUPS and facts.has_groups:
         return "党支部已划分党小组，按已划分党小组的要求执行"
     if rule.condition == QuotaRule.Condition.HAS_GROUPS and not facts.has_groups:

@@ -9,7 +9,8 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, org_filter
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
-from members.models import Member, Membership
+from members.models import Member
+from members.selectors import memberships_on
 
 _BRANCH_WIDE = set(Kind.values) - {Kind.GROUP_MEETING, Kind.BRANCH_COMMITTEE}
 INACTIVE_STATUSES = (Member.Status.SUSPENDED, Member.Status.REMOVED, Member.Status.DECEASED)
@@ -18,8 +19,7 @@ INACTIVE_STATUSES = (Member.Status.SUSPENDED, Member.Status.REMOVED, Member.Stat
 def expected_members(*, branch: Organization, on: date, kinds, party_group: PartyGroup | None = None) -> QuerySet[Member]:
     """Who is expected at a meeting on `on`: the roster of that date from membership history; for a
     党小组会 only the group's members, for a 支委会 only the committee; minus exempted members."""
-    open_rows = Membership.objects.filter(branch=branch, started_on__lte=on).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    open_rows = memberships_on(branch, on)
     kinds = set(kinds)
     if not kinds & _BRANCH_WIDE and Kind.GROUP_MEETING in kinds and party_group is not None:
         open_rows = open_rows.filter(party_group=party_group)

@@ -76,23 +76,34 @@ def _late_entry(branch: Organization, kinds, held_at: datetime, recorded_at: dat
     return any(recorded_at >= end for end in ends)
 
 
+def approved_leave_marks(meeting: Meeting) -> dict[int, Mark]:
+    """An approved leave fills attendance as 请假 with its reason."""
+    return {member_id: Mark(Attendance.Status.LEAVE, reason) for member_id, reason in
+            meeting.leave_requests.filter(status=LeaveRequest.Status.APPROVED).values_list("member_id", "reason")}
+
+
+def recorded_marks(meeting: Meeting) -> dict[int, Mark]:
+    """Where a meeting's attendance stands: what was recorded, and approved leave for anyone not yet
+    recorded. Anyone missing from the result is present by default."""
+    recorded = {row.member_id: Mark(row.status, row.reason, row.late, row.left_early) for row in meeting.attendance.all()}
+    return {**approved_leave_marks(meeting), **recorded}
+
+
 def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
     """Rewrite attendance for the expected roster. `marks` None keeps what was recorded before (a
     correction that does not touch attendance), for those still expected."""
     day = timezone.localdate(meeting.held_at)
     expected = list(meeting_expected(meeting))
     expected_ids = {m.pk for m in expected}
-    if marks is None:
-        marks = {row.member_id: Mark(row.status, row.reason, row.late, row.left_early)
-                 for row in meeting.attendance.filter(member_id__in=expected_ids)}
+    defaults = recorded_marks(meeting) if marks is None else approved_leave_marks(meeting)
+    marks = marks or {}
     strangers = set(marks) - expected_ids
     if strangers:
         names = "、".join(Member.objects.filter(pk__in=strangers).values_list("name", flat=True)) or "、".join(map(str, strangers))
         raise ValidationError({"attendance": f"以下人员不在本次会议的应到名单中：{names}。"})
-    leaves = dict(meeting.leave_requests.filter(status=LeaveRequest.Status.APPROVED).values_list("member_id", "reason"))
     rows = []
     for member in expected:
-        mark = marks.get(member.pk) or (Mark(Attendance.Status.LEAVE, leaves[member.pk]) if member.pk in leaves else Mark())
+        mark = marks.get(member.pk) or defaults.get(member.pk) or Mark()
         if mark.status not in Attendance.Status.values:
             raise ValidationError({"attendance": f"{member.name}的出席情况“{mark.status}”无效（应为出席、请假或缺席）。"})
         category, has_vote = vote_snapshot(member, day)

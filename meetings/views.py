@@ -19,7 +19,7 @@ from meetings.attendance import quorums, summarize
 from meetings.compliance import State, compliance_for_branch
 from meetings.forms import ExemptionForm, LeaveForm, MeetingForm, PlanForm, default_held_at
 from meetings.ical import calendar_for
-from meetings.models import Attendance, CalendarFeed, Exemption, Kind, LeaveRequest, Meeting
+from meetings.models import CalendarFeed, Exemption, Kind, LeaveRequest, Meeting
 from meetings.selectors import (
     attendance_by_member_month,
     expected_members,
@@ -84,22 +84,11 @@ def _roster_rows(branch, *, on, meeting=None, marks=None):
     """The logging screen's roster: everyone in the branch on the day, with what tells the page who is
     expected for which kinds (group, committee) and who votes; approved leave comes pre-ticked."""
     roster = list(expected_members(branch=branch, on=on, kinds=[Kind.THEME_DAY]).select_related("party_group"))
-    leaves = {}
-    if meeting is not None:
-        leaves = dict(meeting.leave_requests.filter(status=LeaveRequest.Status.APPROVED).values_list("member_id", "reason"))
-        recorded = {a.member_id: a for a in meeting.attendance.all()}
+    defaults = services.recorded_marks(meeting) if meeting is not None else {}
     rows = []
     for member in roster:
         category, has_vote = services.vote_snapshot(member, on)
-        if marks is not None and member.pk in marks:
-            mark = marks[member.pk]
-        elif meeting is not None and member.pk in recorded:
-            row = recorded[member.pk]
-            mark = services.Mark(row.status, row.reason, row.late, row.left_early)
-        elif member.pk in leaves:
-            mark = services.Mark(Attendance.Status.LEAVE, leaves[member.pk])
-        else:
-            mark = services.Mark()
+        mark = (marks or {}).get(member.pk) or defaults.get(member.pk) or services.Mark()
         rows.append({"member": member, "category": category, "has_vote": has_vote, "mark": mark,
                      "committee": member.is_committee_member})
     return roster, rows

@@ -28,12 +28,15 @@ def can_see_id_numbers(user, member: Member) -> bool:
     return (own is not None and own.pk == member.pk) or has_perm(user, Perm.MANAGE_MEMBERS, member.branch)
 
 
+def memberships_on(branch: Organization, on: date) -> QuerySet[Membership]:
+    """The branch's membership rows open on `on` (rows are half-open: [started_on, ended_on))."""
+    return Membership.objects.filter(branch=branch, started_on__lte=on).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+
 def roster_at(branch: Organization, on: date) -> QuerySet[Member]:
     """Members who belonged to `branch` on `on`, from membership history (not the current roster)."""
-    open_on = Membership.objects.filter(branch=branch, started_on__lte=on).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on)
-    )
-    return Member.objects.filter(pk__in=open_on.values("member_id"))
+    return Member.objects.filter(pk__in=memberships_on(branch, on).values("member_id"))
 
 
 def active_members(branch: Organization) -> QuerySet[Member]:
