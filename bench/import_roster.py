@@ -56,11 +56,11 @@ from import_export.formats.base_formats import XLSX  # noqa: E402
 
 from branches import services as branch_services  # noqa: E402
 from branches.models import Organization  # noqa: E402
+from core.models import AuditEntry  # noqa: E402
 from members import idnumber  # noqa: E402
 from members.importing import commit_roster, parse_roster, preview_roster  # noqa: E402
 from members.models import Member, Membership  # noqa: E402
 from members.resources import COLUMNS  # noqa: E402
-from orglife.models import AuditEntry  # noqa: E402
 
 BRANCHES = 50
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -244,9 +244,9 @@ def main():
 def commit_breakdown(content: bytes) -> dict[str, float]:
     from django.db import transaction
 
+    from core import audit
+    from core.bulk import bulk_insert
     from members import importing
-    from orglife import audit
-    from orglife.bulk import bulk_insert
 
     reset_members()
     out = {}
@@ -255,7 +255,7 @@ def commit_breakdown(content: bytes) -> dict[str, float]:
         roster = parse_roster(content, "bench.xlsx")
         out["parse"] = time.perf_counter() - t
         t = time.perf_counter()
-        _, plan = importing._scan(roster, actor=None, system=True, today=date.today(), lock=True,
+        _, plan = importing.scan_roster(roster, actor=None, system=True, today=date.today(), lock=True,
                                   with_snapshots=True, progress=None)
         out["check rows + match"] = time.perf_counter() - t
         t = time.perf_counter()

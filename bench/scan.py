@@ -51,8 +51,8 @@ with connection.cursor() as cursor:
 analyze_seconds = time.perf_counter() - analyze_started
 
 from branches.models import Organization  # noqa: E402
-from inspections import services  # noqa: E402
-from inspections.clock import months_back  # noqa: E402
+from core.dates import month_starts_back  # noqa: E402
+from inspections import notifications, scanners  # noqa: E402
 from inspections.models import Alert, Notification  # noqa: E402
 from meetings.compliance import compliance_for_branches  # noqa: E402
 from meetings.periods import local_midnight  # noqa: E402
@@ -81,20 +81,20 @@ SELECT m.branch_id, m.party_group_id, k.kind, EXTRACT(MONTH FROM m.held_at AT TI
 FROM meetings_meetingkind k JOIN meetings_meeting m ON m.id = k.meeting_id
 WHERE m.status = 'held' AND m.held_at >= %s AND m.held_at < %s AND m.held_at <= %s AND m.recorded_at <= %s
 GROUP BY 1, 2, 3, 4"""
-months = months_back(today, 13)
+months = month_starts_back(today, 13)
 NOT_EXISTS_SQL = """
 SELECT m.id FROM members_member m WHERE m.status = 'normal' AND NOT EXISTS (
   SELECT 1 FROM meetings_attendance a JOIN meetings_meeting mt ON mt.id = a.meeting_id
   WHERE a.member_id = m.id AND a.status = 'present' AND mt.status = 'held' AND mt.held_at >= %s AND mt.held_at <= %s)"""
 bare_compliance_ms, _r, rows = timed(lambda: raw(COMPLIANCE_SQL, [start, end, now, now]))
-six_window = local_midnight(months_back(today, 7)[-1])  # six completed months + the running one
+six_window = local_midnight(month_starts_back(today, 7)[-1])  # six completed months + the running one
 bare_absence_ms, _r, absent6 = timed(lambda: raw(NOT_EXISTS_SQL, [six_window, now]))
 three_window = local_midnight(months[3])
 bare_candidates_ms, _r, candidates = timed(lambda: raw(NOT_EXISTS_SQL, [three_window, now]))
 
 # --- the scans ----------------------------------------------------------------------------------
-engine_ms, engine_runs, result = timed(lambda: sum(len(v) for chunk in range(0, len(branches), services.CHUNK) for v in
-                                                   compliance_for_branches(branches[chunk:chunk + services.CHUNK],
+engine_ms, engine_runs, result = timed(lambda: sum(len(v) for chunk in range(0, len(branches), scanners.CHUNK) for v in
+                                                   compliance_for_branches(branches[chunk:chunk + scanners.CHUNK],
                                                                            year=year, now=now).values()), repeat=3)
 
 
@@ -106,21 +106,21 @@ def first_and_steady(fn, repeat=3):
     return first_ms, first, steady_ms, runs, last
 
 
-m_first_ms, m_first, m_ms, m_runs, m_last = first_and_steady(lambda: services.scan_meetings(now=now))
+m_first_ms, m_first, m_ms, m_runs, m_last = first_and_steady(lambda: scanners.scan_meetings(now=now))
 with CaptureQueriesContext(connection) as ctx:
-    services.scan_meetings(now=now)
+    scanners.scan_meetings(now=now)
 meeting_queries = len(ctx.captured_queries)
-c_first_ms, c_first, c_ms, c_runs, c_last = first_and_steady(lambda: services.scan_member_clock(now=now), repeat=5)
+c_first_ms, c_first, c_ms, c_runs, c_last = first_and_steady(lambda: scanners.scan_member_clock(now=now), repeat=5)
 with CaptureQueriesContext(connection) as ctx:
-    services.scan_member_clock(now=now)
+    scanners.scan_member_clock(now=now)
 clock_queries = len(ctx.captured_queries)
 levels = dict(Alert.objects.filter(kind="member_absent", closed_at__isnull=True).values("level")
               .annotate(n=Count("id")).values_list("level", "n"))
-t_ms, _r, t_last = timed(lambda: services.scan_terms(now=now), repeat=3)
+t_ms, _r, t_last = timed(lambda: scanners.scan_terms(now=now), repeat=3)
 n_started = time.perf_counter()
-notified = services.notify_new_alerts(now=now)
+notified = notifications.notify_new_alerts(now=now)
 notify_ms = (time.perf_counter() - n_started) * 1000
-all_ms, all_runs, all_last = timed(lambda: services.scan_compliance(now=now), repeat=3)
+all_ms, all_runs, all_last = timed(lambda: scanners.scan_compliance(now=now), repeat=3)
 open_alerts = Alert.objects.filter(closed_at__isnull=True).count()
 
 
@@ -138,7 +138,7 @@ re-runs on the same day (idempotent: they open and close nothing). The reference
 | What | Time | Runs (ms) | Notes |
 |---|---|---|---|
 | Bare SQL: the grouped held-meeting count the engine needs (year {year}) | {bare_compliance_ms:.0f} ms | | {len(rows):,} groups |
-| `compliance_for_branches`, all branches, chunks of {services.CHUNK} | {engine_ms:.0f} ms | {fmt(engine_runs)} | {result:,} rule-periods; {engine_ms / bare_compliance_ms:.1f}× the bare aggregate |
+| `compliance_for_branches`, all branches, chunks of {scanners.CHUNK} | {engine_ms:.0f} ms | {fmt(engine_runs)} | {result:,} rule-periods; {engine_ms / bare_compliance_ms:.1f}× the bare aggregate |
 | **Meeting scan, whole city** (`scan_meetings`) first run | {m_first_ms:.0f} ms | | opened {m_first.opened:,} |
 | Meeting scan, steady | **{m_ms:.0f} ms** | {fmt(m_runs)} | opened {m_last.opened}, closed {m_last.closed}; {m_last.open:,} open; {meeting_queries} SQL queries (constant in the number of branches) |
 | Bare SQL `NOT EXISTS`: active members with no 出席 in 6 months + the running one | {bare_absence_ms:.0f} ms | | {len(absent6):,} members (anchor: 311 ms over 125k members, stack-notes §M.2) |

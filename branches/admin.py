@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from branches.models import Organization, OrgRole, PartyGroup, PolicyValue
-from orglife.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Organization)

@@ -1,7 +1,7 @@
 from django import forms
 
-from branches.models import Organization, PartyGroup
-from orglife.forms import DateField
+from branches.models import Organization
+from core.forms import DateField
 
 
 class OrganizationForm(forms.ModelForm):
@@ -39,17 +39,3 @@ class OrganizationForm(forms.ModelForm):
 
     def _post_clean(self):
         pass  # the service runs full_clean with the tree rules; don't validate twice with partial data
-
-
-class PartyGroupForm(forms.ModelForm):
-    class Meta:
-        model = PartyGroup
-        fields = ["name", "leader"]
-
-    def __init__(self, *args, branch, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = branch.members.filter(status="normal").order_by("name")
-        self.fields["leader"].required = False
-
-    def _post_clean(self):
-        pass

@@ -5,18 +5,20 @@ subtree of the organization they hold the role on. Every queryset in the project
 `orgs_where(user, perm)` (or the selectors built on it).
 """
 
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q, QuerySet
 
 from branches.models import Organization, OrgRole, Role
 
 
-class Perm:
-    VIEW = "view"  # read the organization's records and roster
-    RECORD = "record"  # log meetings, approve leave
-    APPROVE_GROUP_LEAVE = "approve_group_leave"  # approve leave for 党小组会 of one's group
-    MANAGE_MEMBERS = "manage_members"  # edit the roster, transfers, party groups, imports
-    MANAGE_ORGS = "manage_orgs"  # edit the tree and roles
-    INSPECT = "inspect"  # upper-level inspection, returning records
+class Perm(models.TextChoices):
+    VIEW = "view", "查看组织的记录和名册"
+    RECORD = "record", "记录会议、审批请假"
+    APPROVE_GROUP_LEAVE = "approve_group_leave", "审批本党小组党小组会的请假"
+    MANAGE_MEMBERS = "manage_members", "管理名册、组织关系转接、党小组、导入"
+    MANAGE_ORGS = "manage_orgs", "管理组织树和角色"
+    INSPECT = "inspect", "上级检查、退回记录"
 
 
 _BRANCH_COMMITTEE = {Perm.VIEW, Perm.RECORD, Perm.MANAGE_MEMBERS}
@@ -85,6 +87,14 @@ def has_perm(user, perm: str, org: Organization | None) -> bool:
         if role.org_id == org.pk or (role.role in SUBTREE_ROLES and org.path.startswith(role.org.path)):
             return True
     return False
+
+
+def require(user, perm: str, org: Organization | None) -> None:
+    """Raise PermissionDenied (403 in pages and the API) unless `user` has `perm` on `org`.
+
+    `user=None` is the system itself (commands, the demo seed, tasks acting for no one)."""
+    if user is not None and not has_perm(user, perm, org):
+        raise PermissionDenied("您没有在该组织执行此操作的权限。")
 
 
 def has_any_role(user) -> bool:

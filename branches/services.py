@@ -6,14 +6,16 @@ imports and commands all call these.
 
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from branches.models import Organization, OrgRole, PartyGroup, Role
-from branches.permissions import BRANCH_ROLES
-from orglife import audit
+from branches.permissions import BRANCH_ROLES, Perm, is_global_admin, require
+from core import audit
+from core.dates import add_years
 
 ORG_FIELDS = ("code", "name", "kind", "sector", "founded_on", "approval_document", "term_start", "term_end")
 
@@ -37,6 +39,15 @@ def _check_parent(org: Organization, parent: Organization | None) -> None:
         raise ValidationError({"kind": "该组织下还有下级组织，不能改为党支部。"})
 
 
+def _check_may_place(actor, parent: Organization | None) -> None:
+    """Only an administrator of the whole tree may make a top-level organization; others need
+    MANAGE_ORGS on the new parent. `actor=None` is the system (commands, the demo seed)."""
+    if parent is None and actor is not None and not is_global_admin(actor):
+        raise ValidationError({"parent": "请填写上级组织代码：只有全部组织的管理员可以设立顶级党组织。"})
+    if parent is not None:
+        require(actor, Perm.MANAGE_ORGS, parent)
+
+
 def _place(org: Organization, parent: Organization | None) -> None:
     org.path = f"{parent.path if parent else '/'}{org.pk}/"
     org.depth = parent.depth + 1 if parent else 0
@@ -44,6 +55,7 @@ def _place(org: Organization, parent: Organization | None) -> None:
 
 @transaction.atomic
 def create_organization(*, actor, parent: Organization | None, source: str = "web", **fields) -> Organization:
+    _check_may_place(actor, parent)
     org = Organization(parent=parent, **{k: v for k, v in fields.items() if k in ORG_FIELDS})
     _check_parent(org, parent)
     org.full_clean(exclude=["path", "depth"])
@@ -57,9 +69,12 @@ def create_organization(*, actor, parent: Organization | None, source: str = "we
 @transaction.atomic
 def update_organization(*, actor, org: Organization, source: str = "web", **fields) -> Organization:
     """Update fields; a new `parent` moves the whole subtree with one UPDATE of the paths."""
+    require(actor, Perm.MANAGE_ORGS, org)
     org = Organization.objects.select_for_update().get(pk=org.pk)
     before = audit.snapshot(org)
     new_parent = fields.pop("parent", org.parent)
+    if new_parent != org.parent:
+        _check_may_place(actor, new_parent)
     for name, value in fields.items():
         if name in ORG_FIELDS:
             setattr(org, name, value)
@@ -81,6 +96,7 @@ def update_organization(*, actor, org: Organization, source: str = "web", **fiel
 
 @transaction.atomic
 def delete_organization(*, actor, org: Organization, source: str = "web") -> None:
+    require(actor, Perm.MANAGE_ORGS, org)
     if org.children.exists():
         raise ValidationError("该组织下还有下级组织，不能删除。", code="conflict")
     if org.members.exists() or org.memberships.exists():
@@ -124,6 +140,16 @@ def delete_party_group(*, actor, group: PartyGroup, source: str = "web") -> None
     group.delete()  # members' party_group is set to NULL; membership history keeps the old group
 
 
+def create_or_update_user(*, username: str, password: str, name: str = ""):
+    """A login account with this password (and display name); the one way accounts are made."""
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    user.set_password(password)
+    if name:
+        user.first_name = name
+    user.save()
+    return user
+
+
 @transaction.atomic
 def assign_role(*, actor, user, role: str, org: Organization | None, source: str = "web") -> OrgRole:
     if role not in Role.values:
@@ -152,8 +178,4 @@ def term_years_for(org: Organization) -> int:
 
 
 def default_term_end(org: Organization, start: date) -> date:
-    years = term_years_for(org)
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
+    return add_years(start, term_years_for(org))

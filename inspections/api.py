@@ -3,6 +3,7 @@
 from django_filters import rest_framework as filters
 from rest_framework import serializers, viewsets
 
+from branches.access import SIGNED_IN, DeclaredPermissionMixin
 from branches.selectors import visible_orgs
 from inspections.models import Alert
 from inspections.selectors import visible_alerts
@@ -34,8 +35,10 @@ class AlertFilter(filters.FilterSet):
         return qs.filter(org.subtree_filter(prefix="org__")) if org else qs.none()
 
 
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(DeclaredPermissionMixin, viewsets.ReadOnlyModelViewSet):
     """督导预警: opened and closed by the daily scanners; filter by kind, org (subtree) and open."""
+
+    required_perm = SIGNED_IN  # the queryset is the scope: alerts of organizations the caller may view
 
     serializer_class = AlertSerializer
     filterset_class = AlertFilter

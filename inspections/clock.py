@@ -42,12 +42,6 @@ class Run:
         return self.months[-1] if self.months else None
 
 
-def months_back(current: date, count: int) -> list[date]:
-    """`count` month starts ending with `current`'s month, newest first."""
-    index = current.year * 12 + current.month - 1
-    return [date((index - k) // 12, (index - k) % 12 + 1, 1) for k in range(count)]
-
-
 def consecutive_run(facts: Mapping[date, MonthFact], *, months: Sequence[date], current: date) -> Run:
     """The unexcused months counted back from the newest one, until a month breaks the run.
 

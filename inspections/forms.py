@@ -1,7 +1,7 @@
 from django import forms
 
+from core.forms import DATE_INPUT_FORMATS
 from inspections.models import FlagAction
-from orglife.forms import DATE_INPUT_FORMATS
 
 
 class FlagActionForm(forms.Form):

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from branches.models import Organization
 from branches.permissions import Perm, org_filter
 from inspections.models import Alert, Notification
+from members.models import Member
 
 
 def visible_alerts(user) -> QuerySet[Alert]:
@@ -33,3 +34,9 @@ def inbox(user) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return Notification.objects.filter(Q(recipient=user) & Q(read_at__isnull=True)).count()
+
+
+def member_flags(member: Member) -> list[Alert]:
+    """The member's six-month alerts, open first, with their workflow steps."""
+    return list(Alert.objects.filter(member=member, kind=Alert.Kind.MEMBER_ABSENT).prefetch_related("actions__recorded_by")
+                .order_by("closed_at", "-opened_at")[:10])

@@ -10,13 +10,13 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.db.models.fields import DateField
 from django.db.models.functions import TruncMonth
 
+from core.bulk import IN_CHUNK
+from core.dates import next_month_start
 from inspections.clock import MonthFact
 from inspections.models import Alert, FlagAction
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
 from meetings.periods import local_midnight
 from members.models import Member
-
-ID_CHUNK = 5000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters
 
 
 @dataclass
@@ -38,11 +38,6 @@ class MemberSource(Protocol):
         reach the lowest threshold; `recent` = that threshold (members who took part in the last
         `recent` months cannot reach it and may be left out)."""
         ...
-
-
-def _month_end(month: date) -> date:
-    index = month.year * 12 + month.month
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _held(now: datetime, start: date) -> Q:
@@ -71,7 +66,7 @@ def _combine(rows, leaves, exemptions, justified, months: list[date], members: d
         if member_id not in members:
             continue
         for month in months:
-            if starts_on < _month_end(month) and ends_on >= month:
+            if starts_on < next_month_start(month) and ends_on >= month:
                 old = members[member_id].facts.get(month) or MonthFact(month, False, False, False)
                 members[member_id].facts[month] = MonthFact(month, old.expected, old.attended, old.excused, True)
 
@@ -104,8 +99,8 @@ class AttendanceSource:
         # The anti-join runs once; its (few) ids are then passed as lists, in chunks under
         # PostgreSQL's parameter limit, rather than re-running it as a subquery in every query below.
         ids_all = list(members)
-        for i in range(0, len(ids_all), ID_CHUNK):
-            ids = ids_all[i:i + ID_CHUNK]
+        for i in range(0, len(ids_all), IN_CHUNK):
+            ids = ids_all[i:i + IN_CHUNK]
             rows += (Attendance.objects.filter(_held(now, start), member_id__in=ids)
                      .values("member_id", month=_MONTH)
                      .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
@@ -140,7 +135,7 @@ def theme_day_facts(*, branch_ids: list[int], months: list[date], now: datetime)
                Member.objects.filter(branch_id__in=branch_ids, status=Member.Status.NORMAL)
                .values_list("pk", "name", "branch_id")}
     exemptions = Exemption.objects.filter(member__branch_id__in=branch_ids, status=Exemption.Status.APPROVED,
-                                          starts_on__lt=_month_end(max(months)), ends_on__gte=start
+                                          starts_on__lt=next_month_start(max(months)), ends_on__gte=start
                                           ).values_list("member_id", "starts_on", "ends_on")
     _combine(rows, set(), [e for e in exemptions if e[0] in members], {}, months, members)
     return members

@@ -7,7 +7,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from inspections import services
+from inspections import notifications, scanners
 from meetings.periods import end_of_day
 
 
@@ -15,10 +15,10 @@ from meetings.periods import end_of_day
 def scan_compliance_task(at: str | None = None) -> None:
     """Every scanner, then the in-app notices; `at` (YYYY-MM-DD) scans as of the end of that day."""
     now = end_of_day(date.fromisoformat(at)) if at else timezone.now()
-    services.scan_compliance(now=now)
+    scanners.scan_compliance(now=now)
     send_notification_emails_task.delay_on_commit()
 
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
 def send_notification_emails_task() -> None:
-    services.send_notification_emails(now=timezone.now())
+    notifications.send_notification_emails(now=timezone.now())

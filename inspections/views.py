@@ -1,12 +1,12 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from branches.permissions import Perm, has_perm
+from branches.access import org_page, record_page, signed_in
+from branches.permissions import Perm
 from branches.selectors import visible_orgs
 from inspections import selectors, services
 from inspections.forms import FlagActionForm
@@ -20,7 +20,7 @@ def _page(request, qs):
         request.GET.get("page"))
 
 
-@login_required
+@signed_in
 def alert_list(request):
     """The upper level's list: every alert in the user's scope, by kind and organization (subtree)."""
     code = request.GET.get("org", "").strip()
@@ -34,23 +34,20 @@ def alert_list(request):
     })
 
 
-@login_required
-def branch_alerts(request, code):
+@org_page(Perm.VIEW)
+def branch_alerts(request, org):
     """One organization's open alerts (for a branch: what its secretary has to act on)."""
-    org = get_object_or_404(visible_orgs(request.user), code=code)
-    if not has_perm(request.user, Perm.VIEW, org):
-        raise PermissionDenied
     qs = selectors.filter_alerts(selectors.visible_alerts(request.user), org=org, open=True)
     return render(request, "inspections/branch_alerts.html", {"branch": org, "page": _page(request, qs)})
 
 
-@login_required
+@signed_in
 def inbox(request):
     page = Paginator(selectors.inbox(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "inspections/inbox.html", {"page": page})
 
 
-@login_required
+@signed_in
 @require_POST
 def inbox_read(request, pk=None):
     """Mark one notice (or, without pk, all of them) read; only one's own."""
@@ -62,14 +59,14 @@ def inbox_read(request, pk=None):
     return redirect(request.POST.get("next") or "inbox")
 
 
-@login_required
+def _member_absent_alerts(user):
+    return selectors.visible_alerts(user).filter(kind=Alert.Kind.MEMBER_ABSENT).select_related("org")
+
+
+@record_page(Perm.RECORD, load=_member_absent_alerts, org=lambda alert: alert.org)
 @require_POST
-def flag_action(request, pk):
+def flag_action(request, alert):
     """A step of the six-month workflow; only users who may record for the member's branch."""
-    alert = get_object_or_404(selectors.visible_alerts(request.user).select_related("org"), pk=pk,
-                              kind=Alert.Kind.MEMBER_ABSENT)
-    if not has_perm(request.user, Perm.RECORD, alert.org):
-        raise PermissionDenied
     form = FlagActionForm(request.POST)
     if form.is_valid():
         try:

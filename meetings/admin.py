@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from meetings.models import Exemption, LeaveRequest, LockedYear, Meeting, QuotaRule
-from orglife.admin import ReadOnlyAdmin
 
 
 @admin.register(QuotaRule)

@@ -1,7 +1,6 @@
 from datetime import date
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,8 +10,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from branches.permissions import Perm, has_perm
+from branches.access import SIGNED_IN, DeclaredPermissionMixin, org_or_404
+from branches.permissions import Perm
 from branches.selectors import branches_under, visible_orgs, visible_party_groups
+from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from meetings import services
 from meetings.attendance import quorums, summarize
 from meetings.compliance import compliance_for_branches
@@ -20,8 +21,6 @@ from meetings.models import Attendance, Kind, LeaveRequest, Meeting
 from meetings.periods import end_of_day
 from meetings.selectors import visible_leave_requests, visible_meetings
 from members.selectors import visible_members
-from orglife.api import require
-from orglife.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -92,9 +91,11 @@ def _marks(rows) -> dict[int, services.Mark] | None:
                                             row.get("left_early", False)) for row in rows}
 
 
-class MeetingViewSet(viewsets.ModelViewSet):
+class MeetingViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
     """会议记录 with nested attendance. Held meetings count toward the period they were held in."""
 
+    required_perm = SIGNED_IN  # members read their own branch's meetings
+    write_perm = Perm.RECORD
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -106,7 +107,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
     def _save(self, serializer, meeting=None):
         data = dict(serializer.validated_data)
         branch = data.pop("branch", meeting.branch if meeting else None)
-        require(self.request.user, Perm.RECORD, branch)
+        self.require_write(branch)
         kinds = data.pop("kinds", meeting.kind_values if meeting else [])
         attendance = _marks(data.pop("attendance", None))
         wanted = data.pop("status", Meeting.Status.HELD)
@@ -116,8 +117,7 @@ class MeetingViewSet(viewsets.ModelViewSet):
             return services.plan_meeting(actor=self.request.user, branch=branch, kinds=kinds, held_at=data["held_at"],
                                          topic=data["topic"], now=now, source="api", **fields)
         if meeting is not None:  # PATCH: start from what is recorded
-            for name in ("held_at", "ended_at", "party_group", "place", "topic", "host", "recorder", "lecturer",
-                         "minutes", "resolutions", "guests"):
+            for name in services.MEETING_FIELDS:
                 data.setdefault(name, getattr(meeting, name))
         return services.record_meeting(actor=self.request.user, branch=branch, kinds=kinds, now=now,
                                        attendance=attendance, meeting=meeting, source="api", **data)
@@ -160,9 +160,12 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="审批意见")
 
 
-class LeaveRequestViewSet(viewsets.ModelViewSet):
-    """请假: a member asks for an upcoming meeting; the branch (or the 党小组长) approves or rejects."""
+class LeaveRequestViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
+    """请假: a member asks for an upcoming meeting; the branch (or the 党小组长) approves or rejects.
+    Who may ask (only for oneself) and who may decide are the services' rules."""
 
+    required_perm = SIGNED_IN
+    write_perm = SIGNED_IN
     serializer_class = LeaveRequestSerializer
     filterset_fields = ["status", "meeting"]
     http_method_names = ["get", "post", "head", "options"]
@@ -229,8 +232,10 @@ class CompliancePagination(PageNumberPagination):
     max_page_size = 500
 
 
-class ComplianceView(APIView):
+class ComplianceView(DeclaredPermissionMixin, APIView):
     """Every branch in the subtree with each rule-period of the year, evaluated as it stood on `at`."""
+
+    required_perm = Perm.VIEW
 
     @extend_schema(
         parameters=[OpenApiParameter("year", int, description="年度，默认为 at 所在年度"),
@@ -238,9 +243,7 @@ class ComplianceView(APIView):
         responses=BranchComplianceSerializer(many=True),
     )
     def get(self, request, code):
-        org = get_object_or_404(visible_orgs(request.user), code=code)
-        if not has_perm(request.user, Perm.VIEW, org):
-            raise exceptions.PermissionDenied("您没有查看该组织合规情况的权限。")
+        org = org_or_404(request.user, code, self.required_perm)
         now = self._at(request.query_params.get("at"))
         year = self._year(request.query_params.get("year"), default=timezone.localdate(now).year)
         branches = branches_under(org).order_by("path")

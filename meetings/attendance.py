@@ -1,9 +1,12 @@
-"""Derived attendance figures: 应到/实到/正式/预备/缺席 and quorum. Pure functions of attendance rows."""
+"""Derived attendance figures: 应到/实到/正式/预备/缺席, quorum, and the member × month grid. Pure
+functions of attendance rows: pages, the API and the record book all count with these."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from meetings.models import Attendance, Kind
+from members.models import Member
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,8 @@ def summarize(rows: Iterable[Attendance]) -> Summary:
     return Summary(
         expected=len(rows),
         present=len(present),
-        present_full=sum(1 for r in present if r.category == "full"),
-        present_probationary=sum(1 for r in present if r.category == "probationary"),
+        present_full=sum(1 for r in present if r.category == Member.Category.FULL),
+        present_probationary=sum(1 for r in present if r.category == Member.Category.PROBATIONARY),
         leave=[(r.member.name, r.reason) for r in rows if r.status == Attendance.Status.LEAVE],
         absent=[(r.member.name, r.reason) for r in rows if r.status == Attendance.Status.ABSENT],
         late=[r.member.name for r in rows if r.late],
@@ -69,3 +72,51 @@ def quorums(kinds: Iterable[str], rows: Iterable[tuple[str, bool]]) -> list[Quor
         result.append(Quorum(Kind.BRANCH_COMMITTEE, expected, present, met,
                              f"支委会：应到委员{expected}人，实到{present}人，{verdict}（支部条例 第十二条）。"))
     return result
+
+
+@dataclass(frozen=True)
+class MonthCell:
+    expected: int = 0
+    present: int = 0
+    leave: int = 0
+    absent: int = 0
+
+
+@dataclass(frozen=True)
+class GridRow:
+    member_id: int
+    name: str
+    category: str  # the label: 正式党员 / 预备党员
+    months: tuple[MonthCell, ...]  # January..December
+    expected: int
+    present: int
+
+    @property
+    def rate(self) -> str:
+        return f"{self.present * 100 // self.expected}%" if self.expected else "—"
+
+
+# (member id, name, category, month 1–12, attendance status): one attendance row of a held meeting
+YearMark = tuple[int, str, str, int, str]
+_COLUMN = {Attendance.Status.PRESENT: 1, Attendance.Status.LEAVE: 2, Attendance.Status.ABSENT: 3}
+
+
+def member_month_grid(marks: Iterable[YearMark], roster: Iterable[Member]) -> list[GridRow]:
+    """Each member's year month by month (expected / present / leave / absent), by name; members of
+    `roster` expected at nothing still get a row."""
+    cells: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    names: dict[int, tuple[str, str]] = {}
+    for member_id, name, category, month, status in marks:
+        names.setdefault(member_id, (name, category))
+        cell = cells[member_id][month]
+        cell[0] += 1
+        cell[_COLUMN[status]] += 1
+    for member in roster:
+        names.setdefault(member.pk, (member.name, member.category))
+    label = dict(Member.Category.choices)
+    rows = []
+    for member_id, (name, category) in sorted(names.items(), key=lambda item: (item[1][0], item[0])):
+        months = tuple(MonthCell(*cells[member_id][m]) if m in cells[member_id] else MonthCell() for m in range(1, 13))
+        rows.append(GridRow(member_id, name, label.get(category, category), months,
+                            sum(c.expected for c in months), sum(c.present for c in months)))
+    return rows

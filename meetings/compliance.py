@@ -12,28 +12,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
+from django.db import models
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
-from branches.selectors import branch_facts_for
 from meetings.models import Exemption, Meeting, MeetingKind, QuotaRule
 from meetings.periods import Period, local_midnight
 from meetings.policy import RuleBook
+from members.selectors import branch_facts_for
 
 
-class State:
-    MET = "met"
-    PENDING = "pending"
-    DUE_SOON = "due_soon"
-    LATE = "late"
-    OVERDUE = "overdue"
-    EXEMPT = "exempt"
-    NOT_APPLICABLE = "not_applicable"
+class State(models.TextChoices):
+    """The state of one branch × rule × period (design.md "Compliance states")."""
 
-    LABELS = {MET: "已完成", PENDING: "进行中", DUE_SOON: "即将到期", LATE: "补记期内", OVERDUE: "已逾期",
-              EXEMPT: "免于要求", NOT_APPLICABLE: "不适用"}
+    MET = "met", "已完成"
+    PENDING = "pending", "进行中"
+    DUE_SOON = "due_soon", "即将到期"
+    LATE = "late", "补记期内"
+    OVERDUE = "overdue", "已逾期"
+    EXEMPT = "exempt", "免于要求"
+    NOT_APPLICABLE = "not_applicable", "不适用"
 
 
 @dataclass(eq=False)  # not frozen: a frozen __init__ costs a setattr call per field, 300,000 times a city
@@ -61,7 +61,7 @@ class RuleState:
 
     @property
     def state_label(self) -> str:
-        return State.LABELS[self.state]
+        return State(self.state).label
 
     @property
     def period_start(self) -> date:

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils import timezone
 
+from core.forms import DateField
 from meetings.models import Attendance, Exemption, Kind
 from meetings.services import Mark
-from orglife.forms import DateField
+from members.models import Member
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M",
                           "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M"]
@@ -39,7 +40,7 @@ class MeetingForm(forms.Form):
         self.roster = roster
         self.fields["party_group"].queryset = branch.party_groups.order_by("name")
         for name in ("host", "recorder"):
-            self.fields[name].queryset = branch.members.filter(status="normal").order_by("name")
+            self.fields[name].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
 
     def attendance_marks(self) -> dict[int, Mark]:
         """The exceptions ticked on the roster: anyone not absent, on leave, late or leaving early is present."""
@@ -80,7 +81,7 @@ class ExemptionForm(forms.Form):
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = branch.members.filter(status="normal").order_by("name")
+        self.fields["member"].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
 
 
 def default_held_at():

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from members.models import Member
+
 
 class Kind(models.TextChoices):
     BRANCH_ASSEMBLY = "branch_assembly", "支部党员大会"
@@ -105,7 +107,7 @@ class Attendance(models.Model):
     left_early = models.BooleanField("早退", default=False)
     reason = models.CharField("缺席或请假原因", max_length=200, blank=True)
     # Snapshots at the meeting date: the member's category and vote may change later.
-    category = models.CharField("人员类别", max_length=20, choices=[("full", "正式党员"), ("probationary", "预备党员")])
+    category = models.CharField("人员类别", max_length=20, choices=Member.Category.choices)
     has_vote = models.BooleanField("有表决权", default=True)
 
     class Meta:
@@ -127,6 +129,8 @@ class LeaveRequest(models.Model):
         APPROVED = "approved", "已批准"
         REJECTED = "rejected", "未批准"
         CANCELLED = "cancelled", "已撤回"
+
+    OPEN_STATUSES = (Status.PENDING, Status.APPROVED)  # at most one of these per member and meeting
 
     member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE,
                                related_name="leave_requests")

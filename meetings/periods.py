@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from django.utils import timezone
 
+from core.dates import add_months
+
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 _UNIT = {"month": "月", "quarter": "季度", "half_year": "半年", "year": "年度"}
 
@@ -39,18 +41,13 @@ class Period:
         return range(self.start.month, self.start.month + PERIOD_MONTHS[self.kind])
 
 
-def _add_months(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def is_period_start(kind: str, month: int) -> bool:
     return (month - 1) % PERIOD_MONTHS[kind] == 0
 
 
 def period_starting(kind: str, year: int, month: int) -> Period:
     start = date(year, month, 1)
-    return Period(kind, start, _add_months(start, PERIOD_MONTHS[kind]))
+    return Period(kind, start, add_months(start, PERIOD_MONTHS[kind]))
 
 
 def period_containing(kind: str, day: date) -> Period:

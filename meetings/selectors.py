@@ -2,13 +2,14 @@
 
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, org_filter
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
+from meetings.periods import local_midnight
 from members.models import Member
 from members.selectors import memberships_on
 
@@ -73,12 +74,10 @@ def upcoming_meetings_for(member: Member, *, now) -> list[Meeting]:
     return result
 
 
-def attendance_by_member_month(branch: Organization, year: int) -> dict[int, dict[int, dict[str, int]]]:
-    """{member id: {month: {status: n}}} for the branch's held meetings of `year` (one query)."""
-    rows = (Attendance.objects.filter(meeting__branch=branch, meeting__status=Meeting.Status.HELD,
-                                      meeting__held_at__year=year)
-            .values("member_id", "status", month=ExtractMonth("meeting__held_at")).annotate(n=Count("id")))
-    result: dict = {}
-    for row in rows:
-        result.setdefault(row["member_id"], {}).setdefault(row["month"], {})[row["status"]] = row["n"]
-    return result
+def year_marks(branch: Organization, year: int) -> list[tuple[int, str, str, int, str]]:
+    """(member id, name, category, local month, status) for every attendance row of the branch's held
+    meetings of `year` (one query), for meetings.attendance.member_month_grid."""
+    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    return list(Attendance.objects.filter(meeting__branch=branch, meeting__status=Meeting.Status.HELD,
+                                          meeting__held_at__gte=start, meeting__held_at__lt=end)
+                .values_list("member_id", "member__name", "category", ExtractMonth("meeting__held_at"), "status"))

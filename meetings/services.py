@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
+from core import audit
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
 from meetings.periods import local_midnight
 from meetings.policy import RuleBook
 from meetings.selectors import meeting_expected
 from members.models import Member
-from orglife import audit
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,12 @@ class Mark:
     left_early: bool = False
 
 
+# What a meeting record holds besides its branch, kinds, attendance and status: the one list the
+# form, the API and the record service share.
+MEETING_FIELDS = ("held_at", "ended_at", "party_group", "place", "topic", "host", "recorder", "lecturer", "minutes",
+                  "resolutions", "guests")
+
+
 def check_not_locked(branch: Organization, year: int) -> None:
     if LockedYear.objects.filter(branch=branch, year=year).exists():
         raise ValidationError(f"{branch.name}{year}年度的记录已由上级党组织锁定，不能新增或修改。", code="conflict")
@@ -40,7 +46,7 @@ def vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
     """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
     full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
     on_probation = member.probation_until is not None and member.probation_until >= day
-    return ("full" if full else "probationary"), full and not on_probation
+    return (Member.Category.FULL if full else Member.Category.PROBATIONARY), full and not on_probation
 
 
 def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, recorder, now, held: bool) -> None:
@@ -143,10 +149,10 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     if meeting.status == Meeting.Status.PLANNED:
         meeting.recorded_at = now  # recorded now, whenever it was planned
         meeting.recorded_by = actor if getattr(actor, "pk", None) else None
-    for name, value in dict(held_at=held_at, ended_at=ended_at, party_group=party_group, place=place, topic=topic,
-                            host=host, recorder=recorder, lecturer=lecturer, minutes=minutes, resolutions=resolutions,
-                            guests=guests).items():
-        setattr(meeting, name, value)
+    values = dict(held_at=held_at, ended_at=ended_at, party_group=party_group, place=place, topic=topic, host=host,
+                  recorder=recorder, lecturer=lecturer, minutes=minutes, resolutions=resolutions, guests=guests)
+    for name in MEETING_FIELDS:
+        setattr(meeting, name, values[name])
     meeting.status = Meeting.Status.HELD
     meeting.late_entry = _late_entry(branch, kinds, held_at, meeting.recorded_at)
     meeting.full_clean(exclude=["recorded_by", "host", "recorder", "party_group", "branch"])
@@ -197,7 +203,7 @@ def request_leave(*, actor, member: Member, meeting: Meeting, reason: str, now: 
         errors["meeting"] = "只能为尚未召开的会议请假。"
     elif not meeting_expected(meeting).filter(pk=member.pk).exists():
         errors["meeting"] = "您不在该会议的应到名单中，无需请假。"
-    elif LeaveRequest.objects.filter(member=member, meeting=meeting, status__in=["pending", "approved"]).exists():
+    elif LeaveRequest.objects.filter(member=member, meeting=meeting, status__in=LeaveRequest.OPEN_STATUSES).exists():
         errors["meeting"] = "您已为该会议提交过请假申请。"
     if errors:
         raise ValidationError(errors)
@@ -243,7 +249,10 @@ def cancel_leave(*, actor, leave: LeaveRequest, now: datetime, source: str = "we
 
 @transaction.atomic
 def request_exemption(*, actor, branch: Organization, reason: str, starts_on: date, ends_on: date,
-                      member: Member | None = None, detail: str = "", source: str = "web") -> Exemption:
+                      member: Member | None = None, detail: str = "", now: datetime | None = None,
+                      source: str = "web") -> Exemption:
+    """暂不参加组织生活 for a member or the whole branch. A member's exemption is the branch's own decision:
+    registered by someone who may decide it, it is approved at once; a branch's waits for the upper level."""
     errors = {}
     if ends_on < starts_on:
         errors["ends_on"] = "结束日期不能早于开始日期。"
@@ -258,6 +267,9 @@ def request_exemption(*, actor, branch: Organization, reason: str, starts_on: da
     exemption.full_clean(exclude=["requested_by", "decided_by"])
     exemption.save()
     audit.record_create(actor=actor, instance=exemption, source=source)
+    if member is not None and actor is not None and can_decide_exemption(actor, exemption):
+        exemption = decide_exemption(actor=actor, exemption=exemption, approve=True, now=now or timezone.now(),
+                                     source=source)
     return exemption
 
 

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from meetings import recordbook
+from meetings.recordbook.batch import run_batch
 
 
 @shared_task(acks_late=True)
 def render_recordbook_batch(batch_id: int) -> int:
     """The zip of every branch's record book under a 党委/党总支; safe to redeliver (run_batch re-checks)."""
-    return recordbook.run_batch(batch_id=batch_id).pk
+    return run_batch(batch_id=batch_id).pk

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from import_export.admin import ExportMixin
 
+from core.admin import ReadOnlyAdmin
 from members.models import Member, Membership, RosterImport
 from members.resources import RosterResource
 from members.selectors import can_see_id_numbers
-from orglife.admin import ReadOnlyAdmin
 
 
 @admin.register(Member)

@@ -1,18 +1,17 @@
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
-from branches.models import Organization
+from branches import services as branch_services
+from branches.access import SIGNED_IN, DeclaredPermissionMixin
+from branches.models import Organization, PartyGroup
 from branches.permissions import Perm
 from branches.selectors import visible_orgs, visible_party_groups
+from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from members import services
 from members.models import Member, Membership
 from members.selectors import can_see_id_numbers, visible_members
-from orglife.api import require
-from orglife.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 
 
 def with_branch_since(qs):
@@ -67,9 +66,12 @@ class MemberFilter(filters.FilterSet):
         fields = ["branch", "status", "category", "party_group", "name"]
 
 
-class MemberViewSet(viewsets.ModelViewSet):
-    """党员: the roster, scoped by role; members see only themselves. Members are never deleted."""
+class MemberViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
+    """党员: the roster, scoped by role; members see only themselves. Members are never deleted.
+    A PATCH that names another branch or 党小组 is a transfer (the service's rule)."""
 
+    required_perm = SIGNED_IN
+    write_perm = Perm.MANAGE_MEMBERS
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -81,22 +83,59 @@ class MemberViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         branch: Organization = data.pop("branch")
-        require(self.request.user, Perm.MANAGE_MEMBERS, branch)
+        self.require_write(branch)
         member = services.create_member(actor=self.request.user, branch=branch, source="api", **data)
         serializer.instance = with_branch_since(Member.objects.filter(pk=member.pk)).get()
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        member = serializer.instance
-        user = self.request.user
-        require(user, Perm.MANAGE_MEMBERS, member.branch)
         data = dict(serializer.validated_data)
-        to_branch = data.pop("branch", member.branch)
-        group = data.pop("party_group", member.party_group)
-        since = data.pop("branch_since", None)
-        member = services.update_member(actor=user, member=member, source="api", **data)
-        if to_branch != member.branch or group != member.party_group:
-            require(user, Perm.MANAGE_MEMBERS, to_branch)
-            member = services.transfer_member(actor=user, member=member, to_branch=to_branch, party_group=group,
-                                              on=since or timezone.localdate(), source="api")
+        if "branch" in data:
+            self.require_write(data["branch"])  # moving a member needs the right on both branches
+        member = services.update_member(actor=self.request.user, member=serializer.instance, source="api", **data)
         serializer.instance = with_branch_since(Member.objects.filter(pk=member.pk)).get()
+
+
+class PartyGroupSerializer(serializers.ModelSerializer):
+    branch = ScopedSlugRelatedField(scope=visible_orgs, slug_field="code")
+    leader = ScopedPrimaryKeyRelatedField(scope=visible_members, allow_null=True, required=False)
+
+    class Meta:
+        model = PartyGroup
+        fields = ["id", "branch", "name", "leader"]
+        validators = []  # (branch, name) uniqueness is checked by the service's full_clean
+
+
+class PartyGroupFilter(filters.FilterSet):
+    branch = filters.CharFilter(field_name="branch__code", label="党支部代码")
+
+    class Meta:
+        model = PartyGroup
+        fields = ["branch"]
+
+
+class PartyGroupViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
+    """党小组 of the branches the caller may see (here beside the roster: a group's leader is a member)."""
+
+    required_perm = SIGNED_IN
+    write_perm = Perm.MANAGE_MEMBERS
+    serializer_class = PartyGroupSerializer
+    filterset_class = PartyGroupFilter
+
+    def get_queryset(self):
+        return visible_party_groups(self.request.user).order_by("branch__path", "name")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        self.require_write(data["branch"])
+        serializer.instance = branch_services.create_party_group(actor=self.request.user, source="api", **data)
+
+    def perform_update(self, serializer):
+        group = serializer.instance
+        data = dict(serializer.validated_data)
+        if data.pop("branch", group.branch) != group.branch:
+            raise serializers.ValidationError({"branch": "党小组不能移到其他党支部。"})
+        serializer.instance = branch_services.update_party_group(actor=self.request.user, group=group, source="api",
+                                                                 **data)
+
+    def perform_destroy(self, instance):
+        branch_services.delete_party_group(actor=self.request.user, group=instance, source="api")

@@ -1,8 +1,8 @@
 from django import forms
 
-from branches.models import Organization
+from branches.models import Organization, PartyGroup
+from core.forms import DateField
 from members.models import Member
-from orglife.forms import DateField
 
 
 class MemberForm(forms.ModelForm):
@@ -57,3 +57,17 @@ class TransferForm(forms.Form):
             if data["group"] is None:
                 self.add_error("party_group", "该党小组不属于转入的党支部。")
         return data
+
+
+class PartyGroupForm(forms.ModelForm):
+    class Meta:
+        model = PartyGroup
+        fields = ["name", "leader"]
+
+    def __init__(self, *args, branch, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
+        self.fields["leader"].required = False
+
+    def _post_clean(self):
+        pass

@@ -15,3 +15,9 @@ urlpatterns = [
     path("import/template.xlsx", views.roster_template, name="roster-template"),
     path("export.xlsx", views.roster_export, name="roster-export"),
 ]
+
+# Mounted under orgs/<code>/ by the project urls: a branch's 党小组.
+branch_urlpatterns = [
+    path("groups/new/", views.group_create, name="group-create"),
+    path("groups/<int:group_id>/edit/", views.group_edit, name="group-edit"),
+]

@@ -1,25 +1,36 @@
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from urllib.parse import quote
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from branches import services as branch_services
+from branches.access import SIGNED_IN, held_somewhere, org_page, record_page, signed_in
+from branches.models import Organization
 from branches.permissions import Perm, has_perm, orgs_where
 from branches.selectors import visible_orgs
-from members import services
-from members.forms import MemberForm, TransferForm
-from members.models import Member
+from core.forms import apply_service_errors
+from members import importing, resources, services
+from members.forms import MemberForm, PartyGroupForm, TransferForm
+from members.models import Member, RosterImport
 from members.selectors import can_see_id_numbers, memberships_of, visible_members
-from orglife.forms import apply_service_errors
+from members.tasks import check_roster_import, commit_roster_import
+
+BRANCH = Organization.Kind.BRANCH
 
 
-def _member_or_404(user, pk) -> Member:
-    return get_object_or_404(visible_members(user).select_related("branch", "party_group"), pk=pk)
+def _visible_members(user):
+    return visible_members(user).select_related("branch", "party_group")
 
 
-@login_required
+@signed_in
 def member_list(request):
-    qs = visible_members(request.user).select_related("branch", "party_group").order_by("branch__path", "name", "id")
+    qs = _visible_members(request.user).order_by("branch__path", "name", "id")
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
     if q:
@@ -32,9 +43,8 @@ def member_list(request):
     })
 
 
-@login_required
-def member_detail(request, pk):
-    member = _member_or_404(request.user, pk)
+@record_page(SIGNED_IN, load=_visible_members)
+def member_detail(request, member):
     return render(request, "members/member_detail.html", {
         "member": member,
         "id_number": member.id_number if can_see_id_numbers(request.user, member) else member.id_number_masked,
@@ -43,11 +53,8 @@ def member_detail(request, pk):
     })
 
 
-@login_required
-def member_create(request):
-    branch = get_object_or_404(visible_orgs(request.user), code=request.GET.get("branch", ""))
-    if not has_perm(request.user, Perm.MANAGE_MEMBERS, branch):
-        raise PermissionDenied
+@org_page(Perm.MANAGE_MEMBERS, kind=BRANCH, query="branch")
+def member_create(request, branch):
     form = MemberForm(request.POST or None, branch=branch)
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,11 +67,8 @@ def member_create(request):
     return render(request, "form.html", {"form": form, "title": f"登记党员：{branch.name}"})
 
 
-@login_required
-def member_edit(request, pk):
-    member = _member_or_404(request.user, pk)
-    if not has_perm(request.user, Perm.MANAGE_MEMBERS, member.branch):
-        raise PermissionDenied
+@record_page(Perm.MANAGE_MEMBERS, load=_visible_members)
+def member_edit(request, member):
     form = MemberForm(request.POST or None, instance=member, branch=member.branch)
     if request.method == "POST" and form.is_valid():
         try:
@@ -77,12 +81,9 @@ def member_edit(request, pk):
     return render(request, "form.html", {"form": form, "title": f"编辑党员：{member.name}"})
 
 
-@login_required
-def member_transfer(request, pk):
-    member = _member_or_404(request.user, pk)
-    if not has_perm(request.user, Perm.MANAGE_MEMBERS, member.branch):
-        raise PermissionDenied
-    scope = orgs_where(request.user, Perm.MANAGE_MEMBERS).filter(kind="branch")
+@record_page(Perm.MANAGE_MEMBERS, load=_visible_members)
+def member_transfer(request, member):
+    scope = orgs_where(request.user, Perm.MANAGE_MEMBERS).filter(kind=BRANCH)
     form = TransferForm(request.POST or None, scope=scope, initial={"to_branch_code": member.branch.code})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,21 +98,40 @@ def member_transfer(request, pk):
     return render(request, "form.html", {"form": form, "title": f"组织关系转接：{member.name}"})
 
 
+# --------------------------------------------------------------------------- 党小组 (their leaders are members)
+
+@org_page(Perm.MANAGE_MEMBERS, kind=BRANCH)
+def group_create(request, branch):
+    form = PartyGroupForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            branch_services.create_party_group(actor=request.user, branch=branch, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"已新建党小组“{form.cleaned_data['name']}”。")
+            return redirect("org-detail", code=branch.code)
+    return render(request, "form.html", {"form": form, "title": f"新建党小组：{branch.name}"})
+
+
+@org_page(Perm.MANAGE_MEMBERS, kind=BRANCH)
+def group_edit(request, branch, group_id):
+    group = get_object_or_404(branch.party_groups, pk=group_id)
+    form = PartyGroupForm(request.POST or None, instance=group, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            branch_services.update_party_group(actor=request.user, group=group, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("org-detail", code=branch.code)
+    return render(request, "form.html", {"form": form, "title": f"编辑党小组：{group.name}"})
+
+
 # --------------------------------------------------------------------------- roster import / export
 # Upload → preview → confirm. Small files are checked and imported in the request; large ones in a
 # Celery worker while the page polls the progress (members.tasks). All of it is members.importing.
-
-from urllib.parse import quote  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-from django.http import HttpResponse, JsonResponse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.views.decorators.http import require_POST  # noqa: E402
-
-from branches.models import Organization  # noqa: E402
-from members import importing, resources  # noqa: E402
-from members.models import RosterImport  # noqa: E402
-from members.tasks import check_roster_import, commit_roster_import  # noqa: E402
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ERRORS_SHOWN = 500
@@ -121,11 +141,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _sync_limit() -> int:
     """Files up to this size are handled in the request; bigger ones go to the worker with a progress bar."""
     return getattr(settings, "ROSTER_IMPORT_SYNC_MAX_BYTES", 256 * 1024)
-
-
-def _require_importer(user) -> None:
-    if not orgs_where(user, Perm.MANAGE_MEMBERS).filter(kind=Organization.Kind.BRANCH).exists():
-        raise PermissionDenied
 
 
 def _own_import_or_404(user, pk) -> RosterImport:
@@ -138,9 +153,8 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
+@held_somewhere(Perm.MANAGE_MEMBERS, kind=BRANCH)
 def roster_import(request):
-    _require_importer(request.user)
     error = None
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -162,7 +176,7 @@ def roster_import(request):
     return render(request, "members/import_upload.html", {"error": error, "recent": recent}, status=400 if error else 200)
 
 
-@login_required
+@signed_in
 def roster_import_detail(request, pk):
     record = _own_import_or_404(request.user, pk)
     return render(request, "members/import_detail.html", {
@@ -171,11 +185,10 @@ def roster_import_detail(request, pk):
     })
 
 
-@login_required
+@held_somewhere(Perm.MANAGE_MEMBERS, kind=BRANCH)
 @require_POST
 def roster_import_confirm(request, pk):
     record = _own_import_or_404(request.user, pk)
-    _require_importer(request.user)
     if not importing.confirm_import(roster_import=record):
         messages.warning(request, "该文件已经确认过或不能导入。")
         return redirect("roster-import-detail", pk=record.pk)
@@ -188,7 +201,7 @@ def roster_import_confirm(request, pk):
     return redirect("roster-import-detail", pk=record.pk)
 
 
-@login_required
+@signed_in
 def roster_import_status(request, pk):
     record = _own_import_or_404(request.user, pk)
     return JsonResponse({"status": record.status, "status_label": record.get_status_display(),
@@ -196,16 +209,13 @@ def roster_import_status(request, pk):
                         json_dumps_params={"ensure_ascii": False})
 
 
-@login_required
+@held_somewhere(Perm.MANAGE_MEMBERS, kind=BRANCH)
 def roster_template(request):
-    _require_importer(request.user)
     return _xlsx_response(resources.template_xlsx(), "党员信息导入模板.xlsx")
 
 
-@login_required
+@held_somewhere(Perm.VIEW)
 def roster_export(request):
-    if not orgs_where(request.user, Perm.VIEW).exists():
-        raise PermissionDenied
     members = visible_members(request.user).select_related("branch").order_by("branch__path", "name", "id")
     code = request.GET.get("branch", "").strip()
     if code:

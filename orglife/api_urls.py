@@ -1,13 +1,25 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
-from branches.api import OrganizationViewSet, PartyGroupViewSet
+from branches.access import SIGNED_IN, DeclaredPermissionMixin, public
+from branches.api import OrganizationViewSet
 from inspections.api import AlertViewSet
 from meetings.api import ComplianceView, LeaveRequestViewSet, MeetingViewSet
-from members.api import MemberViewSet
+from members.api import MemberViewSet, PartyGroupViewSet
 
-router = DefaultRouter()
+
+class RootView(DeclaredPermissionMixin, APIRootView):
+    """/api/v1/: the list of resources."""
+
+    required_perm = SIGNED_IN
+
+
+class Router(DefaultRouter):
+    APIRootView = RootView
+
+
+router = Router()
 router.register("orgs", OrganizationViewSet, basename="org")
 router.register("party-groups", PartyGroupViewSet, basename="party-group")
 router.register("members", MemberViewSet, basename="member")
@@ -16,7 +28,7 @@ router.register("leave-requests", LeaveRequestViewSet, basename="leave-request")
 router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", public(obtain_auth_token), name="api-token"),
     path("orgs/<slug:code>/compliance/", ComplianceView.as_view(), name="org-compliance"),
     path("", include(router.urls)),
 ]

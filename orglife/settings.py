@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "core",
     "orglife",
     "branches",
     "members",
@@ -110,7 +111,7 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 # Django's zh_Hans DATE_INPUT_FORMATS carry an invalid directive ('%n'); forms use
-# orglife.forms.DATE_INPUT_FORMATS, which accept what people type (stack-notes §8).
+# core.forms.DATE_INPUT_FORMATS, which accept what people type (stack-notes §8).
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
@@ -178,7 +179,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "orglife.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # The browsable API would render FK filters as dropdowns of whole tables (stack-notes §4).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }

@@ -1,13 +1,21 @@
-from django.contrib.auth.decorators import login_required
+"""Pages that bring several apps together: the home page, an organization's hub page, the health check."""
+
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from branches.access import SIGNED_IN, org_page, public, signed_in
 from branches.models import Organization, OrgRole
-from branches.selectors import branch_facts_for
+from branches.permissions import Perm, has_perm
+from branches.selectors import visible_orgs
+from meetings.compliance import State, current_obligations
+from members.selectors import branch_facts, branch_facts_for, visible_members
+
+OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be done
 
 
-@login_required
+@signed_in
 def home(request):
     """Each user lands on what their roles cover: their branches, their subtrees, or their own record."""
     roles = list(OrgRole.objects.filter(user=request.user).select_related("org").order_by("org__path"))
@@ -21,5 +29,36 @@ def home(request):
     })
 
 
+@org_page(SIGNED_IN)
+def org_detail(request, org):
+    """An organization's page: for a branch, what it owes now, its 党小组 and roster; above, its children.
+    Anyone who may see the organization opens it (a member his own branch); the sections need Perm.VIEW."""
+    user = request.user
+    can_view = has_perm(user, Perm.VIEW, org)
+    context = {
+        "org": org,
+        "can_edit": has_perm(user, Perm.MANAGE_ORGS, org),
+        "can_manage_members": has_perm(user, Perm.MANAGE_MEMBERS, org),
+        "can_record": has_perm(user, Perm.RECORD, org),
+        "can_view_roster": can_view,
+    }
+    if org.is_branch:
+        context["facts"] = branch_facts(org, at=timezone.localdate())
+        if can_view:
+            owed = current_obligations(org, now=timezone.now())
+            overdue = [s for s in owed if s.state == State.OVERDUE]
+            context["obligations"] = overdue[-OVERDUE_SHOWN:] + [s for s in owed if s.state != State.OVERDUE]
+            context["overdue_hidden"] = max(0, len(overdue) - OVERDUE_SHOWN)
+        context["branch"] = org
+        context["groups"] = org.party_groups.select_related("leader").order_by("name")
+        roster = visible_members(user).filter(branch=org).select_related("party_group").order_by("name", "id")
+        context["roster_page"] = Paginator(roster, 100).get_page(request.GET.get("page"))
+    else:
+        children = org.children.filter(pk__in=visible_orgs(user)).order_by("kind", "name")
+        context["children_page"] = Paginator(children, 50).get_page(request.GET.get("page"))
+    return render(request, "branches/org_detail.html", context)
+
+
+@public
 def healthz(request):
     return JsonResponse({"status": "ok"})

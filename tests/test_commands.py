@@ -3,9 +3,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from branches.models import Organization, OrgRole
+from core.models import AuditEntry
 from meetings.models import Attendance, Meeting
 from members.models import Member, Membership
-from orglife.models import AuditEntry
 
 
 def _names():
@@ -22,7 +22,9 @@ def test_seed_demo_builds_a_consistent_tree_rosters_and_accounts(capsys):
     for org in Organization.objects.exclude(parent=None):
         assert org.path == f"{org.parent.path}{org.pk}/" and org.depth == org.parent.depth + 1
     assert Member.objects.count() == Membership.objects.filter(ended_on=None).count() > 0
-    assert AuditEntry.objects.filter(source="seed").count() == Organization.objects.count() + Member.objects.count()
+    seeded = AuditEntry.objects.filter(source="seed", target_type__in=["branches.organization", "members.member"])
+    assert seeded.count() == Organization.objects.count() + Member.objects.count()
+    assert AuditEntry.objects.filter(source="seed", target_type="branches.orgrole").count() == 5  # roles of the accounts
     assert OrgRole.objects.filter(user__username="secretary_a", role="secretary").exists()
     assert Meeting.objects.filter(status="held").exists() and Attendance.objects.exists()
     assert not Attendance.objects.exclude(meeting__branch=F("member__branch")).exists()
@@ -88,5 +90,5 @@ def test_admin_pages_open_for_a_superuser(client, tree):
     admin = get_user_model().objects.create_superuser("root", password="pw-123456")
     client.force_login(admin)
     for url in ["/admin/", "/admin/meetings/quotarule/", "/admin/meetings/meeting/", "/admin/branches/organization/",
-                "/admin/members/member/", "/admin/orglife/auditentry/", "/admin/branches/policyvalue/"]:
+                "/admin/members/member/", "/admin/core/auditentry/", "/admin/branches/policyvalue/"]:
         assert client.get(url).status_code == 200, url

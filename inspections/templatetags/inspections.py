@@ -2,7 +2,7 @@ from django import template
 
 from branches.permissions import Perm, has_perm
 from inspections.forms import FlagActionForm
-from inspections.services import member_flags
+from inspections.selectors import member_flags
 
 register = template.Library()
 

@@ -27,7 +27,7 @@ from members.importing.files import (
     RowError,
     parse_roster,
 )
-from members.importing.rows import _scan
+from members.importing.rows import Plan, scan_roster
 from members.importing.service import (
     check_import,
     commit_import,
@@ -37,6 +37,6 @@ from members.importing.service import (
     start_import,
 )
 
-__all__ = ["ERROR_LIMIT", "Outcome", "ParsedRoster", "RosterImportError", "RowError", "_scan", "check_import",
+__all__ = ["ERROR_LIMIT", "Outcome", "ParsedRoster", "Plan", "RosterImportError", "RowError", "check_import",
            "commit_import", "commit_roster", "confirm_import", "parse_date", "parse_roster", "preview_roster",
-           "start_import"]
+           "scan_roster", "start_import"]

@@ -1,4 +1,4 @@
-"""Checking rows and matching them to stored members: set-based, one query per 5,000 rows."""
+"""Checking rows and matching them to stored members: set-based, one query per IN_CHUNK rows."""
 
 import re
 from dataclasses import dataclass, field
@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from branches.models import Organization
 from branches.permissions import Perm, orgs_where
+from core import audit
+from core.bulk import chunks
 from members import idnumber
 from members.importing.cells import (
     _MAX_LENGTH,
@@ -29,7 +31,6 @@ from members.importing.files import Outcome, ParsedRoster, Progress, RowError, _
 from members.models import Member
 from members.resources import LABELS
 from members.services import member_rule_errors
-from orglife import audit
 
 # --------------------------------------------------------------------------- checking rows
 
@@ -201,26 +202,26 @@ def _new_member(row: _Row) -> Member:
 
 
 @dataclass
-class _Plan:
+class Plan:
     new: list[tuple[_Row, Member]] = field(default_factory=list)
     updated: list[tuple[_Row, Member, dict]] = field(default_factory=list)  # (row, member, before-snapshot)
-    moved: list[Member] = field(default_factory=list)
+    moved: list[tuple[_Row, Member]] = field(default_factory=list)
     unchanged: int = 0
     update_fields: set[str] = field(default_factory=set)
 
 
 def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, system: bool, lock: bool,
-          errors: list[RowError], bad_rows: set[int], with_snapshots: bool) -> _Plan:
+          errors: list[RowError], bad_rows: set[int], with_snapshots: bool) -> Plan:
     """Match rows to stored members (one query per 5,000 digests) and decide new/updated/unchanged."""
     existing: dict[str, Member] = {}
     digests = [r.digest for r in rows]
-    for start in range(0, len(digests), 5000):
-        qs = Member.objects.filter(id_number_digest__in=digests[start:start + 5000])
+    for part in chunks(digests):
+        qs = Member.objects.filter(id_number_digest__in=part)
         if lock:
             qs = qs.select_for_update()
         existing.update((m.id_number_digest, m) for m in qs)
 
-    plan = _Plan()
+    plan = Plan()
     for row in rows:
         member = existing.get(row.digest)
         if member is None:
@@ -260,12 +261,12 @@ def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, sys
         else:
             plan.updated.append((row, member, before))
             if "branch" in changed:
-                plan.moved.append(member)
+                plan.moved.append((row, member))
     return plan
 
 
-def _scan(roster: ParsedRoster, *, actor, system: bool, today: date, lock: bool, with_snapshots: bool,
-          progress: Progress | None) -> tuple[Outcome, _Plan]:
+def scan_roster(roster: ParsedRoster, *, actor, system: bool, today: date, lock: bool, with_snapshots: bool,
+          progress: Progress | None) -> tuple[Outcome, Plan]:
     errors: list[RowError] = []
     branches = _BranchIndex(actor=actor, system=system)
     rows, bad_rows = _check_rows(roster, branches, today=today, errors=errors, progress=progress)

@@ -1,11 +1,15 @@
 """The import service (preview, commit) and the upload flow of the page, admin and Celery task."""
 
+import logging
 from datetime import date
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import audit
+from core.bulk import bulk_insert
+from core.models import AuditEntry
 from members.importing.files import (
     BATCH_SIZE,
     ERROR_LIMIT,
@@ -16,11 +20,11 @@ from members.importing.files import (
     RowError,
     parse_roster,
 )
-from members.importing.rows import _Plan, _scan
-from members.models import Member, Membership
-from orglife import audit
-from orglife.bulk import bulk_insert
-from orglife.models import AuditEntry
+from members.importing.rows import Plan, scan_roster
+from members.models import Member, Membership, RosterImport
+from members.services import Move, move_memberships
+
+log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- the service
 
@@ -31,7 +35,7 @@ def preview_roster(*, actor, roster: ParsedRoster, system: bool = False, today: 
 
     `system=True` is the command line's import: no user scope, every branch.
     """
-    outcome, _ = _scan(roster, actor=actor, system=system, today=today or timezone.localdate(), lock=False,
+    outcome, _ = scan_roster(roster, actor=actor, system=system, today=today or timezone.localdate(), lock=False,
                        with_snapshots=False, progress=progress)
     return outcome
 
@@ -42,7 +46,7 @@ def commit_roster(*, actor, roster: ParsedRoster, system: bool = False, today: d
     today = today or timezone.localdate()
     try:
         with transaction.atomic():
-            outcome, plan = _scan(roster, actor=actor, system=system, today=today, lock=True, with_snapshots=True,
+            outcome, plan = scan_roster(roster, actor=actor, system=system, today=today, lock=True, with_snapshots=True,
                                   progress=progress)
             if outcome.errors:
                 raise RosterImportError(outcome.errors, outcome)
@@ -56,7 +60,7 @@ def commit_roster(*, actor, roster: ParsedRoster, system: bool = False, today: d
     return outcome
 
 
-def _write(plan: _Plan, *, actor, today: date) -> None:
+def _write(plan: Plan, *, actor, today: date) -> None:
     now = timezone.now()
     new_members = []
     for row, member in plan.new:
@@ -72,7 +76,11 @@ def _write(plan: _Plan, *, actor, today: date) -> None:
             member.updated_at = now  # bulk_update skips auto_now
         Member.objects.bulk_update(updated, sorted(plan.update_fields | {"updated_at"}), batch_size=500)
     if plan.moved:
-        _move_memberships(plan.moved, today=today)
+        refused = move_memberships([Move(m, m.branch, None) for _, m in plan.moved], on=today,
+                                   reason=Membership.Reason.IMPORT)
+        if refused:  # the same rule as the transfer form: raise, and the whole import is rolled back
+            raise RosterImportError([RowError(row.number, "", refused[m.pk]) for row, m in plan.moved
+                                     if m.pk in refused])
 
     audit.record_many(actor=actor, action=AuditEntry.Action.CREATE, source="import",
                       items=((m, audit.snapshot(m)) for m in new_members))
@@ -80,36 +88,11 @@ def _write(plan: _Plan, *, actor, today: date) -> None:
                       items=((m, audit.diff(before, audit.snapshot(m))) for _, m, before in plan.updated))
 
 
-def _move_memberships(members: list[Member], *, today: date) -> None:
-    """组织关系 follows the roster: close the open membership on the import date, open one in the new branch.
-
-    A membership that opened today (or later) is corrected in place instead: [started, ended) must not be empty.
-    """
-    by_id = {m.pk: m for m in members}
-    open_rows = list(Membership.objects.filter(member_id__in=by_id, ended_on__isnull=True).select_for_update())
-    to_close, to_fix = [], []
-    for ms in open_rows:
-        if ms.started_on < today:
-            ms.ended_on = today
-            to_close.append(ms)
-        else:
-            ms.branch_id, ms.party_group_id = by_id[ms.member_id].branch_id, None
-            to_fix.append(ms)
-    Membership.objects.bulk_update(to_close, ["ended_on"], batch_size=BATCH_SIZE)
-    Membership.objects.bulk_update(to_fix, ["branch", "party_group"], batch_size=BATCH_SIZE)
-    fixed = {ms.member_id for ms in to_fix}
-    Membership.objects.bulk_create(
-        [Membership(member=m, branch_id=m.branch_id, started_on=today, reason=Membership.Reason.IMPORT)
-         for m in members if m.pk not in fixed], batch_size=BATCH_SIZE)
-
-
 # --------------------------------------------------------------------------- uploads (page, admin, Celery)
 
 
 def start_import(*, actor, content: bytes, filename: str):
     """Keep an upload for preview and confirmation; the caller runs check_import (now or in a worker)."""
-    from members.models import RosterImport
-
     record = RosterImport(created_by=actor, filename=Path(filename).name[:200])
     record.set_upload(content)
     record.save()
@@ -118,8 +101,6 @@ def start_import(*, actor, content: bytes, filename: str):
 
 def _progress_saver(record_id: int, *, start: int, end: int) -> Progress:
     """Progress the page polls; written outside the import's transaction so it is visible at once."""
-    from members.models import RosterImport
-
     def save(done: int, total: int, stage: str) -> None:
         percent = start + (end - start) * done // max(total, 1)
         RosterImport.objects.filter(pk=record_id).update(progress=percent)
@@ -135,8 +116,6 @@ def _store_outcome(record, outcome: Outcome) -> None:
 
 def check_import(*, roster_import_id: int):
     """Preview an upload and record the counts and errors. Safe to run twice."""
-    from members.models import RosterImport
-
     record = RosterImport.objects.select_related("created_by").get(pk=roster_import_id)
     if record.status != RosterImport.Status.CHECKING:
         return record  # a redelivered task: already checked
@@ -158,8 +137,6 @@ def check_import(*, roster_import_id: int):
 
 def confirm_import(*, roster_import) -> bool:
     """READY → QUEUED, once: a double-click or a second tab does not import twice."""
-    from members.models import RosterImport
-
     return bool(RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.READY)
                 .update(status=RosterImport.Status.QUEUED, progress=0))
 
@@ -168,10 +145,6 @@ def commit_import(*, roster_import_id: int):
     """Commit a confirmed upload. The status moves to DONE in the same transaction as the rows, so a
     redelivered task (Celery acks late) finds it done and does nothing; a worker that dies mid-way
     leaves it QUEUED and the redelivery imports it."""
-    import logging
-
-    from members.models import RosterImport
-
     with transaction.atomic():
         record = RosterImport.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=roster_import_id)
         if record.status != RosterImport.Status.QUEUED:
@@ -183,7 +156,7 @@ def commit_import(*, roster_import_id: int):
             outcome = exc.outcome or Outcome(errors=exc.errors)
             record.status = RosterImport.Status.FAILED
         except Exception:
-            logging.getLogger(__name__).exception("roster import %s failed", roster_import_id)
+            log.exception("roster import %s failed", roster_import_id)
             outcome = Outcome(errors=[RowError(0, "", "导入时发生内部错误，未写入任何数据。请稍后重试或联系管理员。")])
             record.status = RosterImport.Status.FAILED
         _store_outcome(record, outcome)

@@ -5,7 +5,8 @@ import pytest
 from branches.models import PolicyValue
 from branches.permissions import Perm, has_perm, orgs_where
 from branches.policy import MissingPolicy, policy_value
-from branches.selectors import branch_facts, branch_facts_for, visible_orgs
+from branches.selectors import visible_orgs
+from members.selectors import branch_facts, branch_facts_for
 from tests.factories import make_member
 
 AT = date(2026, 6, 1)

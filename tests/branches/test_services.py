@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from branches import services
 from branches.models import Organization, OrgRole, Role
 from branches.selectors import subtree
-from orglife.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import UserFactory, make_member, make_org
 
 K = Organization.Kind
@@ -70,10 +70,25 @@ def test_term_end_must_follow_term_start(tree):
 
 def test_changes_are_audited_with_actor_and_fields(tree):
     user = UserFactory()
+    services.assign_role(actor=None, user=user, role="admin", org=tree["d1"])
     services.update_organization(actor=user, org=tree["a"], name="兴隆社区第一党支部")
     entry = AuditEntry.objects.filter(target_type="branches.organization", target_id=str(tree["a"].pk)).first()
     assert entry.action == "update" and entry.actor == user
     assert entry.changes["name"] == ["兴隆社区党支部", "兴隆社区第一党支部"]
+
+
+def test_the_service_itself_refuses_who_may_not_manage_the_tree(tree, secretary_a, viewer):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.update_organization(actor=secretary_a, org=tree["a"], name="改名")
+    with pytest.raises(PermissionDenied):
+        services.create_organization(actor=viewer, parent=tree["d1"], code="X", name="x", kind="branch")
+    d1_admin = UserFactory()
+    services.assign_role(actor=None, user=d1_admin, role="admin", org=tree["d1"])
+    with pytest.raises(ValidationError, match="只有全部组织的管理员可以设立顶级党组织"):
+        services.create_organization(actor=d1_admin, parent=None, code="TOP", name="x", kind="party_committee")
+    services.create_organization(actor=d1_admin, parent=tree["d1"], code="X", name="x", kind="branch")
 
 
 def test_an_unchanged_save_writes_no_audit_entry(tree):

@@ -1,6 +1,6 @@
 import pytest
 
-from inspections import services
+from inspections import scanners
 from inspections.models import Alert
 from tests.inspections.conftest import local
 
@@ -11,7 +11,7 @@ URL = "/api/v1/alerts/"
 @pytest.fixture
 def alerts(monthly, absentee, tree):
     monthly(range(1, 8))
-    services.scan_compliance(now=local(2026, 7, 2))
+    scanners.scan_compliance(now=local(2026, 7, 2))
     return Alert.objects.get(kind=Alert.Kind.MEMBER_ABSENT)
 
 

@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
-from inspections.clock import MonthFact, Thresholds, consecutive_run, level_for, months_back, theme_day_rule
+from core.dates import month_starts_back
+from inspections.clock import MonthFact, Thresholds, consecutive_run, level_for, theme_day_rule
 
 CURRENT = date(2026, 7, 1)
-MONTHS = months_back(date(2026, 7, 15), 13)
+MONTHS = month_starts_back(date(2026, 7, 15), 13)
 
 
 def absent(month):
@@ -18,8 +19,8 @@ def facts(*items):
     return {f.month: f for f in items}
 
 
-def test_months_back_crosses_the_year_newest_first():
-    assert months_back(date(2026, 2, 10), 4) == [date(2026, 2, 1), date(2026, 1, 1), date(2025, 12, 1), date(2025, 11, 1)]
+def test_month_starts_back_crosses_the_year_newest_first():
+    assert month_starts_back(date(2026, 2, 10), 4) == [date(2026, 2, 1), date(2026, 1, 1), date(2025, 12, 1), date(2025, 11, 1)]
 
 
 def test_completed_absent_months_count_and_the_running_month_waits():

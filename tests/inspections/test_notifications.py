@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from inspections import services
+from inspections import notifications, scanners
 from inspections.models import Alert, Notification
 from tests.inspections.conftest import local
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def test_branch_actors_and_upper_level_are_notified_once(monthly, absentee, secretary_a, secretary_b, viewer, organizer,
                                                          admin_user, member_a):
     monthly(range(1, 8))
-    services.scan_compliance(now=local(2026, 7, 2))
+    scanners.scan_compliance(now=local(2026, 7, 2))
     flag = Alert.objects.get(kind=Alert.Kind.MEMBER_ABSENT, closed_at__isnull=True)
     assert flag.level == "serious"
     told = set(Notification.objects.filter(alert=flag).values_list("recipient__username", flat=True))
@@ -23,16 +23,16 @@ def test_branch_actors_and_upper_level_are_notified_once(monthly, absentee, secr
     if info is not None:
         assert set(Notification.objects.filter(alert=info).values_list("recipient__username", flat=True)) == {"secretary_a"}
     count = Notification.objects.count()
-    services.scan_compliance(now=local(2026, 7, 2, 12))
+    scanners.scan_compliance(now=local(2026, 7, 2, 12))
     assert Notification.objects.count() == count
 
 
 def test_a_rising_level_notifies_again_once_per_level(monthly, absentee, secretary_a):
     monthly(range(1, 8))
     for month in (4, 5, 6, 7):
-        services.scan_member_clock(now=local(2026, month, 1))
-        services.notify_new_alerts(now=local(2026, month, 1))
-        services.notify_new_alerts(now=local(2026, month, 1, 1))
+        scanners.scan_member_clock(now=local(2026, month, 1))
+        notifications.notify_new_alerts(now=local(2026, month, 1))
+        notifications.notify_new_alerts(now=local(2026, month, 1, 1))
     levels = list(Notification.objects.filter(recipient=secretary_a, alert__kind=Alert.Kind.MEMBER_ABSENT)
                   .order_by("created_at").values_list("level", flat=True))
     assert levels == ["info", "warning", "serious"]
@@ -42,12 +42,12 @@ def test_email_only_when_smtp_is_configured_and_only_once(monthly, absentee, sec
     secretary_a.email = "sec@example.cn"
     secretary_a.save()
     monthly(range(1, 8))
-    services.scan_compliance(now=local(2026, 7, 2))
+    scanners.scan_compliance(now=local(2026, 7, 2))
     settings.EMAIL_HOST = ""
-    assert services.send_notification_emails(now=local(2026, 7, 2)) == 0
+    assert notifications.send_notification_emails(now=local(2026, 7, 2)) == 0
     settings.EMAIL_HOST = "smtp.example.cn"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    sent = services.send_notification_emails(now=local(2026, 7, 2))
-    assert sent == len(mail.outbox) > 0 and services.send_notification_emails(now=local(2026, 7, 3)) == 0
+    sent = notifications.send_notification_emails(now=local(2026, 7, 2))
+    assert sent == len(mail.outbox) > 0 and notifications.send_notification_emails(now=local(2026, 7, 3)) == 0
     assert all(m.to == ["sec@example.cn"] for m in mail.outbox)
     assert any("连续" in m.body for m in mail.outbox)

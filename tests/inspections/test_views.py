@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from inspections import services
+from inspections import scanners
 from inspections.models import Alert, FlagAction, Notification
 from members.models import Member
 from tests.inspections.conftest import local
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def flagged(monthly, absentee, secretary_a, viewer):
     monthly(range(1, 8))
-    services.scan_compliance(now=local(2026, 7, 2))
+    scanners.scan_compliance(now=local(2026, 7, 2))
     return Alert.objects.get(kind=Alert.Kind.MEMBER_ABSENT, closed_at__isnull=True)
 
 

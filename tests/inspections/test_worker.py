@@ -56,7 +56,7 @@ def _seed():
 
 
 def _cleanup(audit_from: int):
-    from orglife.models import AuditEntry
+    from core.models import AuditEntry
 
     orgs = Organization.objects.filter(code__startswith="WKR")
     Alert.objects.filter(org__in=orgs).delete()
@@ -78,7 +78,7 @@ def test_a_real_worker_runs_the_scan_through_redis(django_db_setup, django_db_bl
            "DJANGO_SETTINGS_MODULE": "orglife.settings"}
     worker = None
     with django_db_blocker.unblock():
-        from orglife.models import AuditEntry
+        from core.models import AuditEntry
 
         audit_from = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         try:

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from branches.models import Organization
 from meetings import recordbook
 from meetings.models import Attendance, Kind, RecordBookBatch
+from meetings.recordbook import pdf
 from meetings.services import Mark, record_meeting
 from tests.factories import make_member
 
@@ -138,7 +140,7 @@ def test_page_count_is_sane(rendered, tmp_path):
 
 
 def test_minutes_are_escaped_and_ids_masked(book_year):
-    html = recordbook.render_to_string(recordbook.TEMPLATE, {
+    html = render_to_string(pdf.TEMPLATE, {
         "book": recordbook.build_record_book(branch=book_year, year=YEAR, now=at(12, 31)), "stylesheet": "x.css"})
     assert "<script>" not in html and "&lt;script&gt;" in html
     member = book_year.members.first()
@@ -186,12 +188,12 @@ def test_not_a_branch_is_refused(tree):
 
 
 def test_fetcher_refuses_anything_but_static_files():
-    fetcher = recordbook._static_only_fetcher()
-    for url in ("file:///etc/passwd", "http://example.com/x.css", f"{recordbook.BASE_URL}etc/passwd",
-                f"{recordbook.BASE_URL}static/../../../etc/passwd"):
+    fetcher = pdf._static_only_fetcher()
+    for url in ("file:///etc/passwd", "http://example.com/x.css", f"{pdf.BASE_URL}etc/passwd",
+                f"{pdf.BASE_URL}static/../../../etc/passwd"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
-    response = fetcher.fetch(f"{recordbook.BASE_URL}static/{recordbook.STYLESHEET}")
+    response = fetcher.fetch(f"{pdf.BASE_URL}static/{pdf.STYLESHEET}")
     assert response.content_type == "text/css" and b"Noto Sans CJK SC" in response.read()
 
 

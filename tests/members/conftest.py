@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from core.models import AuditEntry
 from members.models import Member, Membership
 from members.resources import COLUMNS
-from orglife.models import AuditEntry
 from tests.factories import valid_id_number
 
 NATIONAL = [c.label for c in COLUMNS]

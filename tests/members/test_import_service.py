@@ -1,12 +1,13 @@
 """members.importing: reading real files, checking every row, writing all or nothing."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from core.models import AuditEntry
+from members import services
 from members.importing import RosterImportError, commit_roster, parse_roster, preview_roster
 from members.models import Member, Membership
-from orglife.models import AuditEntry
 from tests.factories import make_member, valid_id_number
 from tests.members.conftest import NATIONAL, csv_bytes, db_state, roster_row, rows_of, xls_bytes, xlsx_bytes
 
@@ -306,6 +307,20 @@ def test_a_changed_branch_moves_membership_history(tree, admin_user):
     history = list(member.memberships.order_by("started_on").values_list("branch__code", "started_on", "ended_on", "reason"))
     assert history == [("A", date(2010, 7, 1), TODAY, "joined"), ("B", TODAY, None, "import")]
     assert AuditEntry.objects.get(action="update", target_id=str(member.pk)).changes["branch"] == [tree["a"].pk, tree["b"].pk]
+
+
+def test_the_import_moves_memberships_by_the_transfer_rule(tree, admin_user):
+    """A membership that began after the import date cannot be ended by it: the same refusal as the
+    transfer form's, and nothing is written."""
+    member = make_member(tree["a"], name="未来转入", birth_date=date(1985, 6, 15), joined_on=date(2010, 7, 1))
+    services.transfer_member(actor=None, member=member, to_branch=tree["a2"], on=TODAY + timedelta(days=3))
+    row = roster_row(**{"姓名": "未来转入", "公民身份证号": member.id_number, "出生日期": "1985-06-15",
+                        "所在党支部": "幸福村党支部", "加入党组织日期": "2010-07-01", "转为正式党员日期": "2011-07-01"})
+    with pytest.raises(RosterImportError) as exc:
+        commit_roster(actor=admin_user, roster=parse_roster(csv_bytes([row]), "a.csv"), today=TODAY)
+    assert "不能早于当前组织关系的起始日期" in exc.value.errors[0].message and exc.value.errors[0].row == 2
+    member.refresh_from_db()
+    assert member.branch == tree["a2"] and member.memberships.count() == 2
 
 
 def test_the_command_line_import_has_no_user_scope(tree):

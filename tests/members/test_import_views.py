@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
+from core.models import AuditEntry
 from members import tasks
 from members.models import Member, RosterImport
-from orglife.models import AuditEntry
 from tests.factories import make_member
 from tests.members.conftest import NATIONAL, csv_bytes, db_state, roster_row, rows_of, xlsx_bytes
 

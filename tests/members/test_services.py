@@ -3,10 +3,10 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.models import AuditEntry
 from members import services
 from members.models import Member, Membership
 from members.selectors import roster_at
-from orglife.models import AuditEntry
 from tests.factories import make_member, valid_id_number
 
 
@@ -71,9 +71,17 @@ def test_transfer_keeps_history_and_past_rosters(tree):
 
 def test_transfer_before_the_current_membership_started_is_refused(tree):
     member = make_member(tree["a"], joined_on=date(2015, 7, 1))
-    with pytest.raises(ValidationError, match="晚于当前组织关系的起始日期"):
-        services.transfer_member(actor=None, member=member, to_branch=tree["b"], on=date(2015, 7, 1))
+    with pytest.raises(ValidationError, match="不能早于当前组织关系的起始日期"):
+        services.transfer_member(actor=None, member=member, to_branch=tree["b"], on=date(2015, 6, 30))
     assert member.memberships.count() == 1
+
+
+def test_transfer_on_the_day_the_membership_began_corrects_it_in_place(tree):
+    """One rule for the transfer form, the API and the import (members.services.move_memberships)."""
+    member = make_member(tree["a"], joined_on=date(2015, 7, 1))
+    services.transfer_member(actor=None, member=member, to_branch=tree["b"], on=date(2015, 7, 1))
+    history = list(member.memberships.values_list("branch__code", "started_on", "ended_on"))
+    assert history == [("B", date(2015, 7, 1), None)]
 
 
 def test_changing_party_group_inside_the_branch_is_a_group_change(tree):

@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from inspections import services
+from inspections import scanners
 from meetings.periods import end_of_day
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
             now = end_of_day(date.fromisoformat(at)) if at else timezone.now()
         except ValueError as exc:
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{at}") from exc
-        results = services.scan_compliance(now=now)
+        results = scanners.scan_compliance(now=now)
         for result in results:
             self.stdout.write(result.line())
         opened, closed = sum(r.opened for r in results), sum(r.closed for r in results)

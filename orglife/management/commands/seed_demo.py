@@ -36,8 +36,8 @@ class Command(BaseCommand):
             self.stdout.write(f"组织：{len(tree) + len(branch_list)} 个（其中党支部 {len(branch_list)} 个）")
             members = demo.seed_members(rng, branch_list, per_branch=members_per_branch, today=today)
             self.stdout.write(f"党员：{len(members)} 名")
-            for extension in demo.extensions():
-                self.stdout.write(extension(rng, branch_list, months=months, today=today))
+            for seeder in demo.RECORD_SEEDERS:
+                self.stdout.write(seeder(rng, branch_list, months=months, today=today))
             demo.audit_seeded(tree + branch_list, members)
             accounts = demo.seed_accounts(tree, branch_list)
         if connection.vendor == "postgresql":

@@ -12,10 +12,11 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
+from core.bulk import bulk_insert
+from core.dates import month_starts_back
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting, MeetingKind
 from meetings.periods import local_midnight, period_containing
 from members.models import Member
-from orglife.bulk import bulk_insert
 
 CHUNK = 250
 TOPICS = {
@@ -31,15 +32,6 @@ TOPICS = {
 SHORTEST_PERIOD = {Kind.THEME_DAY: "month", Kind.BRANCH_ASSEMBLY: "month", Kind.BRANCH_COMMITTEE: "month",
                    Kind.GROUP_MEETING: "month", Kind.PARTY_LECTURE: "quarter", Kind.LIFE_MEETING: "year",
                    Kind.MEMBER_REVIEW: "year", Kind.WARNING_EDUCATION: "year"}
-
-
-def _months(today: date, count: int) -> list[date]:
-    first = today.replace(day=1)
-    months = []
-    for back in range(count - 1, -1, -1):
-        index = first.year * 12 + first.month - 1 - back
-        months.append(date(index // 12, index % 12 + 1, 1))
-    return months
 
 
 def _plan_month(rng, month: date, *, has_groups: bool, committee: bool, groups: list) -> list[tuple[list[str], object]]:
@@ -79,7 +71,7 @@ def seed_meetings(rng: random.Random, branches: list[Organization], *, months: i
     if months <= 0:
         return "会议：未生成（--months 0）"
     now = timezone.now()
-    month_list = _months(today, months)
+    month_list = list(reversed(month_starts_back(today, months)))
     totals = defaultdict(int)
     for start in range(0, len(branches), CHUNK):
         chunk = branches[start:start + CHUNK]

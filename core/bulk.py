@@ -7,9 +7,17 @@ stack) this is plain bulk_create. Like bulk_create, it calls no save() and sends
 """
 
 import json
+from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 from django.db import connections, models, router
+
+IN_CHUNK = 5000  # ids per IN (…) list: PostgreSQL takes at most 65,535 parameters in one statement
+
+
+def chunks(items: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def _getter(field: models.Field, connection):

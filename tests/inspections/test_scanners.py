@@ -7,7 +7,7 @@ from django.db import connection
 
 from branches import services as branch_services
 from branches.models import PolicyValue
-from inspections import services
+from inspections import scanners, services
 from inspections.models import Alert, FlagAction
 from meetings import services as meeting_services
 from meetings.compliance import State, compliance_for_branch
@@ -42,7 +42,7 @@ def snapshot():
 ])
 def test_six_month_clock_levels_at_month_boundaries(monthly, absentee, at, level):
     monthly(range(1, 8))
-    services.scan_member_clock(now=at)
+    scanners.scan_member_clock(now=at)
     alerts = list(open_alerts(K.MEMBER_ABSENT, member=absentee))
     assert [a.level for a in alerts] == ([level] if level else [])
     if level == "serious":
@@ -52,17 +52,17 @@ def test_six_month_clock_levels_at_month_boundaries(monthly, absentee, at, level
 
 def test_members_who_attend_get_no_alert(monthly, absentee, secretary_a):
     monthly(range(1, 8))
-    services.scan_member_clock(now=local(2026, 7, 2))
+    scanners.scan_member_clock(now=local(2026, 7, 2))
     assert list(open_alerts(K.MEMBER_ABSENT).values_list("member__name", flat=True)) == ["缺席者"]
 
 
 def test_a_late_record_with_attendance_closes_the_alert(monthly, absentee, record, tree):
     monthly(range(1, 6))
-    services.scan_member_clock(now=local(2026, 6, 1))
+    scanners.scan_member_clock(now=local(2026, 6, 1))
     assert open_alerts(K.MEMBER_ABSENT).get().level == "warning"
     # 补记: a May 25 meeting he attended, recorded in June
     record(tree["a"], [Kind.BRANCH_ASSEMBLY], local(2026, 5, 25, 9), now=local(2026, 6, 3))
-    result = services.scan_member_clock(now=local(2026, 6, 4))
+    result = scanners.scan_member_clock(now=local(2026, 6, 4))
     assert result.closed == 1 and not open_alerts(K.MEMBER_ABSENT).exists()
     closed = Alert.objects.get(member=absentee)
     assert closed.closed_at == local(2026, 6, 4) and closed.close_reason
@@ -72,7 +72,7 @@ def test_approved_leave_breaks_the_run(monthly, absentee):
     monthly(range(1, 3))
     monthly([3], mark=LEAVE)
     monthly(range(4, 7))
-    services.scan_member_clock(now=local(2026, 7, 1))
+    scanners.scan_member_clock(now=local(2026, 7, 1))
     assert open_alerts(K.MEMBER_ABSENT).get().months == 3  # April–June
 
 
@@ -80,11 +80,11 @@ def test_an_approved_exemption_takes_months_out_of_the_clock(monthly, absentee, 
     monthly(range(1, 7))
     ex = meeting_services.request_exemption(actor=None, branch=tree["a"], member=absentee, reason="sick",
                                             starts_on=date(2026, 3, 1), ends_on=date(2026, 4, 30))
-    services.scan_member_clock(now=local(2026, 7, 1))
+    scanners.scan_member_clock(now=local(2026, 7, 1))
     assert open_alerts(K.MEMBER_ABSENT).get().months == 6
     ex.status = Exemption.Status.APPROVED
     ex.save()
-    services.scan_member_clock(now=local(2026, 7, 1, 1))
+    scanners.scan_member_clock(now=local(2026, 7, 1, 1))
     alert = open_alerts(K.MEMBER_ABSENT).get()
     assert (alert.months, alert.level) == (4, "warning")  # same alert, level lowered
 
@@ -93,24 +93,24 @@ def test_thresholds_come_from_policy_values_per_organization(monthly, absentee, 
     monthly(range(1, 4))
     PolicyValue.objects.create(key=PolicyValue.Key.ABSENCE_REMIND_MONTHS, org=tree["d1"], value=2,
                                effective_from=date(2020, 1, 1), article="区委规定")
-    services.scan_member_clock(now=local(2026, 3, 1))
+    scanners.scan_member_clock(now=local(2026, 3, 1))
     assert open_alerts(K.MEMBER_ABSENT).get().level == "info"
 
 
 def test_justification_closes_the_flag_and_restarts_the_clock(monthly, absentee, secretary_a):
     monthly(range(1, 11))
-    services.scan_member_clock(now=local(2026, 7, 1))
+    scanners.scan_member_clock(now=local(2026, 7, 1))
     alert = open_alerts(K.MEMBER_ABSENT).get()
     services.record_flag_action(actor=secretary_a, alert=alert, kind=FlagAction.Kind.TALK, happened_on=date(2026, 7, 2),
                                 notes="电话联系，称长期在外地照顾病人", by_whom="李书记", now=local(2026, 7, 2))
     services.record_flag_action(actor=secretary_a, alert=alert, kind=FlagAction.Kind.JUSTIFIED,
                                 happened_on=date(2026, 7, 3), notes="照顾重病家属，经核实属实", now=local(2026, 7, 3))
     assert Alert.objects.get(pk=alert.pk).closed_at == local(2026, 7, 3)
-    services.scan_member_clock(now=local(2026, 7, 4))
+    scanners.scan_member_clock(now=local(2026, 7, 4))
     assert not open_alerts(K.MEMBER_ABSENT).exists()  # the months up to July are excused
-    services.scan_member_clock(now=local(2026, 10, 1))  # the month of the justification is excused too
+    scanners.scan_member_clock(now=local(2026, 10, 1))  # the month of the justification is excused too
     assert not open_alerts(K.MEMBER_ABSENT).exists()
-    services.scan_member_clock(now=local(2026, 11, 1))  # August, September, October absent again
+    scanners.scan_member_clock(now=local(2026, 11, 1))  # August, September, October absent again
     again = open_alerts(K.MEMBER_ABSENT).get()
     assert again.pk != alert.pk and again.months == 3
     assert Member.objects.get(pk=absentee.pk).status == Member.Status.NORMAL  # never changed automatically
@@ -129,7 +129,7 @@ def test_six_month_scan_runs_a_constant_number_of_queries(monthly, absentee, tre
     for i in range(5):
         make_member(tree["b"], name=f"乙{i}")
     with django_assert_max_num_queries(14):
-        services.scan_member_clock(now=local(2026, 7, 1))
+        scanners.scan_member_clock(now=local(2026, 7, 1))
 
 
 # --- the local 主题党日 rule --------------------------------------------------------------------
@@ -139,10 +139,10 @@ def test_theme_day_rule_is_off_by_default_and_opt_in_per_organization(monthly, a
     monthly([2, 4], mark=None)
     monthly([6, 8, 9])
     monthly([7], mark=None)
-    assert services.scan_theme_day_rule(now=local(2026, 10, 1)).open == 0
+    assert scanners.scan_theme_day_rule(now=local(2026, 10, 1)).open == 0
     PolicyValue.objects.create(key=PolicyValue.Key.THEME_DAY_RULE_ENABLED, org=tree["d1"], value=1,
                                effective_from=date(2020, 1, 1), article="区委规定")
-    services.scan_theme_day_rule(now=local(2026, 10, 1))
+    scanners.scan_theme_day_rule(now=local(2026, 10, 1))
     alert = open_alerts(K.MEMBER_ABSENT, subject=f"theme_day:{absentee.pk}:2026").get()
     assert "累计6个月" in alert.explanation or "6个月" in alert.explanation
 
@@ -151,16 +151,16 @@ def test_theme_day_rule_is_off_by_default_and_opt_in_per_organization(monthly, a
 
 def test_meeting_states_map_to_alerts_at_the_boundaries(tree):
     a = tree["a"]
-    services.scan_meetings(now=local(2026, 3, 15, 12))
+    scanners.scan_meetings(now=local(2026, 3, 15, 12))
     assert not open_alerts(org=a, period_start=date(2026, 3, 1)).exists()
     # 主题党日 of March: due soon in the warning window, late after the month, overdue after grace
-    services.scan_meetings(now=local(2026, 3, 31, 23, 59, 59))
+    scanners.scan_meetings(now=local(2026, 3, 31, 23, 59, 59))
     due = open_alerts(K.MEETING_DUE_SOON, org=a, period_start=date(2026, 3, 1))
     assert due.exists() and all(x.level == "info" for x in due)
-    services.scan_meetings(now=local(2026, 4, 1))
+    scanners.scan_meetings(now=local(2026, 4, 1))
     assert not open_alerts(K.MEETING_DUE_SOON, org=a, period_start=date(2026, 3, 1)).exists()
     assert {x.level for x in open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2026, 3, 1))} == {"warning"}
-    services.scan_meetings(now=local(2026, 4, 11))
+    scanners.scan_meetings(now=local(2026, 4, 11))
     overdue = open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2026, 3, 1))
     assert {x.level for x in overdue} == {"serious"}
     assert all(x.explanation in {s.explanation for s in compliance_for_branch(a, year=2026, now=local(2026, 4, 11))}
@@ -169,41 +169,41 @@ def test_meeting_states_map_to_alerts_at_the_boundaries(tree):
 
 def test_a_late_record_closes_the_overdue_alert(tree, record):
     a = tree["a"]
-    services.scan_meetings(now=local(2026, 4, 20))
+    scanners.scan_meetings(now=local(2026, 4, 20))
     theme = [s for s in compliance_for_branch(a, year=2026, now=local(2026, 4, 20))
              if s.kind == Kind.THEME_DAY and s.period_start == date(2026, 3, 1)][0]
-    subject = services.meeting_subject(theme.rule_id, None, date(2026, 3, 1))
+    subject = scanners.meeting_subject(theme.rule_id, None, date(2026, 3, 1))
     assert open_alerts(K.MEETING_OVERDUE, org=a, subject=subject).exists()
     record(a, [Kind.THEME_DAY], local(2026, 3, 20, 9), now=local(2026, 4, 21))  # 补记
-    services.scan_meetings(now=local(2026, 4, 22))
+    scanners.scan_meetings(now=local(2026, 4, 22))
     assert not open_alerts(K.MEETING_OVERDUE, org=a, subject=subject).exists()
     assert compliance_for_branch(a, year=2026, now=local(2026, 4, 22))  # sanity: engine still answers
 
 
 def test_january_also_scans_last_years_open_periods_and_later_only_what_is_still_open(tree, record):
     a, b = tree["a"], tree["b"]
-    services.scan_meetings(now=local(2026, 1, 5))
+    scanners.scan_meetings(now=local(2026, 1, 5))
     dec = open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2025, 12, 1))
     assert dec.exists() and {x.level for x in dec} == {"warning"}  # still in the 补记 grace
-    services.scan_meetings(now=local(2026, 1, 20))
+    scanners.scan_meetings(now=local(2026, 1, 20))
     assert {x.level for x in open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2025, 12, 1))} == {"serious"}
     record(b, [Kind.THEME_DAY, Kind.BRANCH_ASSEMBLY], local(2025, 12, 10, 9), now=local(2026, 2, 3))  # 补记 in Feb
-    services.scan_meetings(now=local(2026, 2, 4))
+    scanners.scan_meetings(now=local(2026, 2, 4))
     theme_b = [s for s in compliance_for_branch(b, year=2025, now=local(2026, 2, 4))
                if s.kind == Kind.THEME_DAY and s.period_start == date(2025, 12, 1)][0]
     assert theme_b.state == State.MET
-    assert not open_alerts(K.MEETING_OVERDUE, org=b, subject=services.meeting_subject(
+    assert not open_alerts(K.MEETING_OVERDUE, org=b, subject=scanners.meeting_subject(
         theme_b.rule_id, None, date(2025, 12, 1))).exists()
     assert open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2025, 12, 1)).exists()
 
 
 def test_an_approved_branch_exemption_closes_meeting_alerts(tree):
     a = tree["a"]
-    services.scan_meetings(now=local(2026, 4, 20))
+    scanners.scan_meetings(now=local(2026, 4, 20))
     assert open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2026, 3, 1)).exists()
     Exemption.objects.create(branch=a, reason="other", detail="整建制外派", starts_on=date(2026, 1, 1),
                              ends_on=date(2026, 12, 31), status=Exemption.Status.APPROVED)
-    services.scan_meetings(now=local(2026, 4, 21))
+    scanners.scan_meetings(now=local(2026, 4, 21))
     assert not open_alerts(org=a, kind=K.MEETING_OVERDUE).exists()
 
 
@@ -215,15 +215,15 @@ def test_an_approved_branch_exemption_closes_meeting_alerts(tree):
 def test_term_expiring_from_six_months_before_the_end(tree, today, level):
     branch_services.update_organization(actor=None, org=tree["a"], term_start=date(2023, 10, 1),
                                         term_end=date(2026, 10, 1))
-    services.scan_terms(now=local(today.year, today.month, today.day, 12))
+    scanners.scan_terms(now=local(today.year, today.month, today.day, 12))
     assert [a.level for a in open_alerts(K.TERM_EXPIRING, org=tree["a"])] == ([level] if level else [])
 
 
 def test_a_new_term_closes_the_term_alert(tree):
     branch_services.update_organization(actor=None, org=tree["a"], term_start=date(2023, 10, 1), term_end=date(2026, 10, 1))
-    services.scan_terms(now=local(2026, 9, 1))
+    scanners.scan_terms(now=local(2026, 9, 1))
     branch_services.update_organization(actor=None, org=tree["a"], term_start=date(2026, 9, 20), term_end=date(2029, 9, 20))
-    result = services.scan_terms(now=local(2026, 9, 21))
+    result = scanners.scan_terms(now=local(2026, 9, 21))
     assert result.closed == 1 and not open_alerts(K.TERM_EXPIRING).exists()
 
 
@@ -231,9 +231,9 @@ def test_a_new_term_closes_the_term_alert(tree):
 
 def test_running_the_whole_scan_twice_gives_identical_alerts(monthly, absentee, secretary_a, viewer):
     monthly(range(1, 8))
-    first = services.scan_compliance(now=local(2026, 7, 2))
+    first = scanners.scan_compliance(now=local(2026, 7, 2))
     before, notices = snapshot(), secretary_a.notifications.count()
-    second = services.scan_compliance(now=local(2026, 7, 2))
+    second = scanners.scan_compliance(now=local(2026, 7, 2))
     assert snapshot() == before and secretary_a.notifications.count() == notices > 0
     assert sum(r.opened for r in first) > 0 and sum(r.opened + r.closed + r.updated for r in second) == 0
     assert second[-1].notified == 0
@@ -241,13 +241,13 @@ def test_running_the_whole_scan_twice_gives_identical_alerts(monthly, absentee, 
 
 def test_a_scan_killed_half_way_converges_to_the_same_alerts(monthly, absentee, secretary_a, monkeypatch):
     monthly(range(1, 8))
-    services.scan_compliance(now=local(2026, 7, 2))
+    scanners.scan_compliance(now=local(2026, 7, 2))
     reference = snapshot()
     reference_notices = sorted(secretary_a.notifications.values_list("alert__subject", "level"))
     Alert.objects.all().delete()
 
     calls = {"n": 0}
-    real = services.sync_alerts.__wrapped__
+    real = scanners.sync_alerts.__wrapped__
 
     def killed_after_first_scan(**kwargs):
         calls["n"] += 1
@@ -256,12 +256,12 @@ def test_a_scan_killed_half_way_converges_to_the_same_alerts(monthly, absentee, 
         return real(**kwargs)
 
     import django.db.transaction as tx
-    monkeypatch.setattr(services, "sync_alerts", tx.atomic(killed_after_first_scan))
+    monkeypatch.setattr(scanners, "sync_alerts", tx.atomic(killed_after_first_scan))
     with pytest.raises(KeyboardInterrupt):
-        services.scan_compliance(now=local(2026, 7, 2))
+        scanners.scan_compliance(now=local(2026, 7, 2))
     assert Alert.objects.exists() and not Alert.objects.filter(kind=K.MEMBER_ABSENT).exists()  # half done
     monkeypatch.undo()
-    services.scan_compliance(now=local(2026, 7, 2))
+    scanners.scan_compliance(now=local(2026, 7, 2))
     assert snapshot() == reference
     assert sorted(secretary_a.notifications.values_list("alert__subject", "level")) == reference_notices
 

@@ -1,11 +1,9 @@
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from branches import services
 from branches.models import Organization, Role
 from members.models import Member
+from members.services import provision_account
 
 
 class Command(BaseCommand):
@@ -19,7 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="角色所在组织的代码；admin 可省略（全部组织）")
         parser.add_argument("--name", default="", help="显示姓名")
 
-    @transaction.atomic
     def handle(self, *args, username, password, member, role, org, name, **options):
         if org and not role:
             raise CommandError("--org 需要与 --role 一起使用。")
@@ -33,25 +30,9 @@ class Command(BaseCommand):
             linked = Member.objects.filter(pk=member).first()
             if linked is None:
                 raise CommandError(f"找不到编号为 {member} 的党员。")
-            if linked.user_id and linked.user.username != username:
-                raise CommandError(f"党员“{linked.name}”已关联账号 {linked.user.username}。")
-        user = create_or_update_user(username=username, password=password, name=name or (linked.name if linked else ""))
-        if linked is not None and linked.user_id != user.pk:
-            linked.user = user
-            linked.save(update_fields=["user", "updated_at"])
-        if role:
-            try:
-                services.assign_role(actor=None, user=user, role=role, org=target_org, source="command")
-            except ValidationError as exc:
-                raise CommandError("；".join(exc.messages)) from exc
+        try:
+            provision_account(actor=None, username=username, password=password, name=name, member=linked,
+                              role=role, org=target_org, source="command")
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"账号 {username} 已就绪" + (f"，角色：{Role(role).label} @ {target_org or '全部组织'}" if role else "")))
-
-
-def create_or_update_user(*, username: str, password: str, name: str = ""):
-    User = get_user_model()
-    user, _ = User.objects.get_or_create(username=username)
-    user.set_password(password)
-    if name:
-        user.first_name = name
-    user.save()
-    return user

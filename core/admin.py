@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orglife.models import AuditEntry
+from core.models import AuditEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

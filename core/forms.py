@@ -13,10 +13,12 @@ class DateField(forms.DateField):
         super().__init__(**kwargs)
 
 
-def apply_service_errors(form: forms.Form, exc) -> None:
-    """Attach a service's ValidationError to the form: field errors where they belong, the rest on top."""
+def apply_service_errors(form: forms.Form, exc, *, fields: dict[str, str] | None = None) -> None:
+    """Attach a service's ValidationError to the form: field errors where they belong (`fields` maps a
+    service's field name to the form's), the rest on top."""
     if hasattr(exc, "error_dict"):
         for field, messages in exc.message_dict.items():
+            field = (fields or {}).get(field, field)
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)

@@ -1,4 +1,4 @@
-"""Shared API pieces: the error format and the permission check every endpoint uses."""
+"""Shared API pieces: the error format every endpoint uses (Chinese messages, the right status code)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,8 +7,6 @@ from django.db.models import ProtectedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from branches.permissions import has_perm
 
 
 class Conflict(exceptions.APIException):
@@ -35,17 +33,11 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         exc = Conflict(detail="保存失败：数据与现有记录冲突（例如编号重复）。")
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}
     return response
-
-
-def require(user, perm: str, org) -> None:
-    """Raise 403 unless `user` has `perm` on `org`."""
-    if not has_perm(user, perm, org):
-        raise exceptions.PermissionDenied("您没有在该组织执行此操作的权限。")
 
 
 def error_response(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:

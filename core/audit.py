@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from django.db import models
 
-from orglife.bulk import bulk_insert
-from orglife.models import AuditEntry
+from core.bulk import bulk_insert
+from core.models import AuditEntry
 
 MASK = "***"
 

@@ -1,20 +1,21 @@
 """Deterministic demo data: an organization tree, rosters and demo accounts, inserted in bulk.
 
-Scales to the city data set of design.md (5,000 branches, 100,000 members). Later apps add their
-records (meetings, attendance) through `seed_demo`'s extension hooks.
+Scales to the city data set of design.md (5,000 branches, 100,000 members). Meetings and attendance
+are seeded by orglife.demo.meetings.
 """
 
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from branches.models import Organization, OrgRole, PartyGroup, Role
+from branches.models import Organization, PartyGroup, Role
 from branches.services import default_term_end
+from core import audit
+from core.bulk import bulk_insert
+from core.models import AuditEntry
 from members import idnumber
 from members.models import Member, Membership
-from orglife import audit
-from orglife.bulk import bulk_insert
-from orglife.models import AuditEntry
+from members.services import provision_account
 
 DEMO_PASSWORD = "orglife2026"
 ROOT_CODE = "LJ"
@@ -166,8 +167,6 @@ def seed_members(rng: random.Random, branches: list[Organization], *, per_branch
 
 def seed_accounts(tree: list[Organization], branches: list[Organization]) -> list[tuple[str, str, str]]:
     """Demo accounts, one per persona; returns (username, role description, password)."""
-    from branches.management.commands.create_user import create_or_update_user
-
     root, district1 = tree[0], tree[1]
     branch_a = branches[0]
     branch_b = next((b for b in branches if not b.path.startswith(district1.path)), branches[-1])
@@ -183,15 +182,11 @@ def seed_accounts(tree: list[Organization], branches: list[Organization]) -> lis
     ]
     accounts = []
     for username, role, org, member, description in plan:
-        user = create_or_update_user(username=username, password=DEMO_PASSWORD, name=member.name if member else "")
+        user = provision_account(actor=None, username=username, password=DEMO_PASSWORD, member=member, role=role,
+                                 org=org, source="seed")
         if username == "admin":
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        if role:
-            OrgRole.objects.get_or_create(user=user, org=org, role=role)
-        if member is not None:
-            member.user = user
-            member.save(update_fields=["user"])
         accounts.append((username, description, DEMO_PASSWORD))
     return accounts
 

@@ -1,0 +1,157 @@
+"""A branch's meetings: the list, the month calendar, logging one in one screen, planning, a record."""
+
+import calendar
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from branches.access import SIGNED_IN, org_page, record_page
+from branches.models import Organization
+from branches.permissions import Perm, has_perm
+from core.forms import apply_service_errors
+from meetings import services
+from meetings.attendance import quorums, summarize
+from meetings.forms import MeetingForm, PlanForm, default_held_at
+from meetings.models import Kind, Meeting
+from meetings.recordbook import meeting_docx
+from meetings.selectors import expected_members, visible_meetings
+
+BRANCH = Organization.Kind.BRANCH
+
+
+def _visible_meetings(user):
+    return visible_meetings(user).select_related("branch", "party_group", "host", "recorder").prefetch_related("kinds")
+
+
+@org_page(Perm.VIEW, kind=BRANCH)
+def meeting_list(request, branch):
+    qs = branch.meetings.select_related("party_group").prefetch_related("kinds").order_by("-held_at")
+    kind = request.GET.get("kind", "")
+    if kind in Kind.values:
+        qs = qs.filter(kinds__kind=kind)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "meetings/meeting_list.html", {
+        "branch": branch, "page": page, "kind": kind, "kinds": Kind.choices,
+        "can_record": has_perm(request.user, Perm.RECORD, branch),
+    })
+
+
+@org_page(Perm.VIEW, kind=BRANCH)
+def meeting_calendar(request, branch):
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", f"{today.year}-{today.month}").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
+    meetings = (branch.meetings.filter(held_at__date__gte=first, held_at__date__lte=last)
+                .prefetch_related("kinds").order_by("held_at"))
+    by_day: dict[int, list] = {}
+    for meeting in meetings:
+        by_day.setdefault(timezone.localtime(meeting.held_at).day, []).append(meeting)
+    weeks = [[(day, by_day.get(day, [])) if day else (None, []) for day in week]
+             for week in calendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)]
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = last + timedelta(days=1)
+    return render(request, "meetings/calendar.html", {
+        "branch": branch, "first": first, "weeks": weeks, "today": today,
+        "prev": f"{prev_month.year}-{prev_month.month}", "next": f"{next_month.year}-{next_month.month}",
+    })
+
+
+def _roster_rows(branch, *, on, meeting=None, marks=None):
+    """The logging screen's roster: everyone in the branch on the day, with what tells the page who is
+    expected for which kinds (group, committee) and who votes; approved leave comes pre-ticked."""
+    roster = list(expected_members(branch=branch, on=on, kinds=[Kind.THEME_DAY]).select_related("party_group"))
+    defaults = services.recorded_marks(meeting) if meeting is not None else {}
+    rows = []
+    for member in roster:
+        category, has_vote = services.vote_snapshot(member, on)
+        mark = (marks or {}).get(member.pk) or defaults.get(member.pk) or services.Mark()
+        rows.append({"member": member, "category": category, "has_vote": has_vote, "mark": mark,
+                     "committee": member.is_committee_member})
+    return roster, rows
+
+
+@org_page(Perm.RECORD, kind=BRANCH)
+def meeting_record(request, branch, pk=None):
+    """Log a meeting in one screen: details, and the whole roster present by default; tick the exceptions."""
+    meeting = None
+    planned_id = request.GET.get("planned")
+    if pk is not None:
+        meeting = get_object_or_404(branch.meetings.prefetch_related("kinds", "attendance"), pk=pk)
+    elif planned_id:
+        meeting = get_object_or_404(branch.meetings.prefetch_related("kinds"), pk=planned_id, status=Meeting.Status.PLANNED)
+    initial = {"held_at": default_held_at()}
+    if meeting is not None:
+        initial = {name: getattr(meeting, name) for name in services.MEETING_FIELDS}
+        initial["kinds"] = meeting.kind_values
+        initial["held_at"] = timezone.localtime(meeting.held_at)
+        initial["ended_at"] = meeting.ended_at and timezone.localtime(meeting.ended_at)
+    day = timezone.localdate(initial["held_at"]) if meeting else timezone.localdate()
+    roster, rows = _roster_rows(branch, on=day, meeting=meeting)
+    form = MeetingForm(request.POST or None, initial=initial, branch=branch, roster=roster)
+    if request.method == "POST":
+        marks = form.attendance_marks()
+        roster, rows = _roster_rows(branch, on=day, meeting=meeting, marks=marks)
+        if form.is_valid():
+            try:
+                saved = services.record_meeting(actor=request.user, branch=branch, now=timezone.now(), attendance=marks,
+                                                meeting=meeting, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                note = "（补记）" if saved.late_entry else ""
+                messages.success(request, f"已记录“{saved.topic}”{note}。")
+                return redirect("meeting-detail", pk=saved.pk)
+    return render(request, "meetings/meeting_form.html", {
+        "branch": branch, "form": form, "rows": rows, "meeting": meeting,
+        "title": "修改会议记录" if meeting and meeting.status == Meeting.Status.HELD else "记录会议",
+    })
+
+
+@org_page(Perm.RECORD, kind=BRANCH)
+def meeting_plan(request, branch):
+    form = PlanForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.plan_meeting(actor=request.user, branch=branch, now=timezone.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"已发布会议计划“{meeting.topic}”，党员可在手机上请假。")
+            return redirect("meeting-detail", pk=meeting.pk)
+    return render(request, "form.html", {"form": form, "title": f"计划会议：{branch.name}"})
+
+
+@record_page(SIGNED_IN, load=_visible_meetings)
+def meeting_detail(request, meeting):
+    rows = list(meeting.attendance.select_related("member").order_by("member__name"))
+    own = getattr(request.user, "member", None)
+    leave = meeting.leave_requests.filter(member=own).first() if own else None
+    return render(request, "meetings/meeting_detail.html", {
+        "meeting": meeting, "rows": rows, "summary": summarize(rows),
+        "quorums": quorums(meeting.kind_values, [(r.status, r.has_vote) for r in rows]),
+        "can_record": has_perm(request.user, Perm.RECORD, meeting.branch),
+        "can_view_roster": has_perm(request.user, Perm.VIEW, meeting.branch),
+        "own_leave": leave,
+        "can_ask_leave": own is not None and meeting.status == Meeting.Status.PLANNED and meeting.held_at > timezone.now()
+        and leave is None,
+    })
+
+
+@record_page(Perm.VIEW, load=_visible_meetings)
+def meeting_record_docx(request, meeting):
+    """One meeting's record as .docx, for those who may read the branch's records (members: 403, outsiders: 404)."""
+    content, filename = meeting_docx(meeting=meeting, branch_name=meeting.branch.name)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
