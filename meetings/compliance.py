@@ -28,6 +28,7 @@ class State(models.TextChoices):
     """The state of one branch × rule × period (design.md "Compliance states")."""
 
     MET = "met", "已完成"
+    MET_LATE = "met_late", "补记完成"  # met only by records entered after the period's grace window
     PENDING = "pending", "进行中"
     DUE_SOON = "due_soon", "即将到期"
     LATE = "late", "补记期内"

@@ -1,0 +1,20 @@
+"""Signals across floors. A lower app announces that a branch's records changed; higher floors keep
+their read models current (the compliance rollup, cached record books) without the lower app knowing
+them: the import arrows still point down."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# Sent once the transaction that changed a branch's records (meetings, attendance, leave, exemptions,
+# roster, 党小组, campaigns) has committed. Keyword arguments: branch_ids (a frozenset of ints).
+branch_records_changed = Signal()
+
+
+def announce_branch_change(branch_ids: Iterable[int]) -> None:
+    """Send branch_records_changed for these branches after the current transaction commits (at once
+    outside one). Services call this; receivers must be cheap or enqueue work."""
+    ids = frozenset(i for i in branch_ids if i is not None)
+    if ids:
+        transaction.on_commit(lambda: branch_records_changed.send(sender=None, branch_ids=ids))
