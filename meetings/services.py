@@ -14,6 +14,7 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
+from core.signals import announce_branch_change
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
 from meetings.periods import local_midnight
 from meetings.policy import RuleBook
@@ -163,6 +164,7 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:
         audit.record_update(actor=actor, instance=meeting, before=before, source=source)
+    announce_branch_change([branch.pk])
     return meeting
 
 
@@ -229,6 +231,7 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
     if approve:  # a meeting already recorded: the approved leave fills its attendance
         Attendance.objects.filter(meeting=leave.meeting, member=leave.member).update(
             status=Attendance.Status.LEAVE, reason=leave.reason[:200])
+        announce_branch_change([leave.meeting.branch_id])
     audit.record_update(actor=actor, instance=leave, before=before, source=source)
     return leave
 
@@ -292,6 +295,8 @@ def decide_exemption(*, actor, exemption: Exemption, approve: bool, now: datetim
     exemption.decided_by, exemption.decided_at = actor, now
     exemption.save()
     audit.record_update(actor=actor, instance=exemption, before=before, source=source)
+    if approve:
+        announce_branch_change([exemption.branch_id])
     return exemption
 
 
