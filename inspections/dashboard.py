@@ -513,3 +513,18 @@ def as_overdue_line(item) -> OverdueLine:
         return item
     return OverdueLine(item.branch, item.kind, item.party_group.name if item.party_group else "", item.period_start,
                        item.period_end, item.required, item.held, item.explanation, item.rule_id, item.party_group_id)
+
+
+def chart_data(dash: Dashboard) -> dict:
+    """What the charts draw (the tables beside them show the same numbers without JavaScript)."""
+    def percent(value):
+        return None if value is None else round(value * 100, 1)
+
+    kinds = [line for line in dash.kinds if line.periods]
+    return {
+        "months": [f"{m}月" for m in range(1, 13)],
+        "month_rates": [percent(rate) for rate in dash.month_rates],
+        "overdue_branches": [m["overdue_branches"] for m in dash.months],
+        "kinds": [line.label for line in kinds],
+        "kind_rates": [percent(line.rate) for line in kinds],
+    }
