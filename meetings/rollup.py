@@ -351,17 +351,19 @@ def default_years(now: datetime) -> list[int]:
 
 
 @transaction.atomic
-def refresh_branches(branch_ids: Iterable[int], *, now: datetime) -> int:
-    """Re-evaluate these branches (their rows and summaries of this year and of every year the rollup
-    holds for them) and re-sum their ancestors from their children's rows. Returns the rows written."""
+def refresh_branches(branch_ids: Iterable[int], *, now: datetime, years: Iterable[int] | None = None) -> int:
+    """Re-evaluate these branches (their rows and summaries of `years`; by default this year and every
+    year the rollup holds for them) and re-sum their ancestors from their children's rows. Returns the
+    rows written."""
     branches = list(Organization.objects.filter(pk__in=set(branch_ids), kind=Organization.Kind.BRANCH))
     if not branches:
         return 0
     ids = [b.pk for b in branches]
     ancestor_ids = {a for b in branches for a in b.ancestor_ids()[:-1]}
     _lock_trees({b.ancestor_ids()[0] for b in branches if b.parent_id is not None})
-    years = {timezone.localdate(now).year}
-    years |= set(ComplianceSummary.objects.filter(org_id__in=ids).values_list("year", flat=True).distinct())
+    if years is None:
+        years = {timezone.localdate(now).year}
+        years |= set(ComplianceSummary.objects.filter(org_id__in=ids).values_list("year", flat=True).distinct())
     ancestors = sorted(Organization.objects.filter(pk__in=ancestor_ids), key=lambda o: -o.depth)
     written = 0
     for year in sorted(years):

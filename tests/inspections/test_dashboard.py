@@ -225,3 +225,19 @@ def test_the_query_count_does_not_grow_with_the_subtree(client, api, admin_user,
             assert client.get(f"/orgs/{root.code}/dashboard/").status_code == 200
         pages[root.code] = len(ctx.captured_queries)
     assert pages["S"] == pages["L"], pages
+
+
+def test_the_nightly_scan_rebuilds_the_rollup_and_takes_the_meeting_alerts_from_it(tree, record, pinned):
+    from inspections import scanners
+    from inspections.models import Alert
+    from meetings.models import ComplianceRollup, Kind
+
+    record(tree["a"], [Kind.THEME_DAY], local(2026, 2, 6, 9))
+    scanners.scan_compliance(now=NOW)
+    summary = ComplianceSummary.objects.get(org=tree["city"], year=2026)
+    assert summary.as_of_max == TODAY and summary.branches == 3
+    alerts = set(Alert.objects.filter(kind__in=["meeting_overdue", "meeting_due_soon"], closed_at__isnull=True)
+                 .values_list("org_id", "period_start", "explanation"))
+    rows = set(ComplianceRollup.objects.filter(state__in=["overdue", "late", "due_soon"])
+               .values_list("branch_id", "period_start", "explanation"))
+    assert alerts == rows and alerts
