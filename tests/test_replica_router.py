@@ -1,14 +1,22 @@
 """core.db.ReplicaRouter: reads inside replica_reads() go to the replica when one is configured;
 writes and migrations stay on the primary. (Routing through a real mirror: tests/e2e/test_replica_reads.py.)"""
 
+import pytest
+
 from branches.models import Organization
 from core.db import ReplicaRouter, reads_from_replica, replica_reads
 
 router = ReplicaRouter()
 
 
-def test_reads_go_to_the_replica_only_inside_the_block_and_only_when_enabled(settings):
+@pytest.fixture
+def replica(settings, monkeypatch):
+    """A replica alias configured (the router only looks at the setting) and reads enabled."""
+    monkeypatch.setitem(settings.DATABASES, "replica", settings.DATABASES["default"])
     settings.REPLICA_READS = True
+
+
+def test_reads_go_to_the_replica_only_inside_the_block_and_only_when_enabled(settings, replica):
     assert router.db_for_read(Organization) is None
     with replica_reads():
         assert router.db_for_read(Organization) == "replica"
@@ -31,8 +39,7 @@ def test_writes_and_migrations_stay_on_the_primary():
     assert router.allow_migrate("default", "branches") is None
 
 
-def test_the_view_decorator_routes_the_whole_view(settings):
-    settings.REPLICA_READS = True
+def test_the_view_decorator_routes_the_whole_view(replica):
 
     @reads_from_replica
     def view():
