@@ -15,12 +15,14 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, NullIf
+from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import Organization
@@ -92,6 +94,7 @@ class Cell:
     month: int
     state: str = ""
     count: int = 0
+    href: str = ""  # the drill-down: the branches behind the cell, or a branch's obligations of the month
 
     @property
     def label(self) -> str:
@@ -122,9 +125,25 @@ class ChildLine:
     figures: Figures
     rank: int | None = None
 
-    @property
+    @cached_property
     def cells(self) -> list[Cell]:
         return heat_cells(self.figures, is_branch=self.org.is_branch)
+
+
+def link_cells(lines: list[ChildLine], *, year: int, at: date) -> list[ChildLine]:
+    """Give each coloured cell its drill-down link: an organization's cell opens its dashboard's branch
+    table filtered to the branches behind it; a branch's cell opens its obligations of that month."""
+    for line in lines:
+        if line.org.is_branch:
+            base = f"{reverse('compliance-year', args=[line.org.code])}?year={year}&at={at:%Y-%m-%d}"
+            pattern = base + "&month={month}&state={state}#obligations"
+        else:
+            base = f"{reverse('org-dashboard', args=[line.org.code])}?year={year}&at={at:%Y-%m-%d}"
+            pattern = base + "&month={month}&month_state={state}#branches"
+        for cell in line.cells:
+            if cell.state:
+                cell.href = pattern.format(month=cell.month, state=cell.state)
+    return lines
 
 
 @dataclass
@@ -409,12 +428,12 @@ def _live_table(dash: Dashboard, query: TableQuery) -> list[BranchLine]:
 
 
 def branch_lines(dash: Dashboard, query: TableQuery):
-    """The branches of the subtree filtered and sorted as asked: a queryset (stored) or a list (live),
-    of ComplianceSummary rows or BranchLines; `branch_page` and `all_branch_lines` turn it into lines."""
+    """The branches of the subtree filtered and sorted as asked: a queryset of ComplianceSummary rows
+    (stored) or a list of BranchLines (live); `branch_page` and `all_branch_lines` turn it into lines."""
     return _stored_table(dash, query) if dash.source == "rollup" else _live_table(dash, query)
 
 
-def _as_lines(items, query: TableQuery, dash: Dashboard) -> list[BranchLine]:
+def _as_lines(items, query: TableQuery) -> list[BranchLine]:
     items = list(items)
     if items and isinstance(items[0], ComplianceSummary):
         items = [BranchLine(row.org, Figures.from_summary(row), kind=query.kind) for row in items]
@@ -424,42 +443,50 @@ def _as_lines(items, query: TableQuery, dash: Dashboard) -> list[BranchLine]:
     return items
 
 
+class KnownCountPaginator(Paginator):
+    """A Paginator told its count when the summaries already hold it (no COUNT over thousands of rows)."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count if self._known_count is not None else super().count
+
+
 def branch_page(dash: Dashboard, query: TableQuery, page_number, per_page: int = 50) -> Page:
-    page = Paginator(branch_lines(dash, query), per_page).get_page(page_number)
-    page.object_list = _as_lines(page.object_list, query, dash)
+    items = branch_lines(dash, query)
+    if isinstance(items, list):
+        page = Paginator(items, per_page).get_page(page_number)
+        page.object_list = _as_lines(page.object_list, query)
+    else:  # sort and page over the ids only, then load the page's rows (their JSON) alone
+        known = dash.figures.branches if query == TableQuery(sort=query.sort) else None
+        page = KnownCountPaginator(items.values_list("pk", flat=True), per_page, count=known).get_page(page_number)
+        ids = list(page.object_list)
+        rows = ComplianceSummary.objects.filter(pk__in=ids).select_related("org", "org__parent").in_bulk()
+        page.object_list = _as_lines([rows[pk] for pk in ids], query)
     if dash.ranking:
         _rank_page(page, dash, query)
     return page
 
 
 def all_branch_lines(dash: Dashboard, query: TableQuery) -> list[BranchLine]:
-    lines = _as_lines(branch_lines(dash, query), query, dash)
+    lines = _as_lines(branch_lines(dash, query), query)
     if dash.ranking:
         _rank(lines, key=lambda line: line.rate)
     return lines
 
 
 def _rank_page(page: Page, dash: Dashboard, query: TableQuery) -> None:
-    """Ranks among the whole filtered table, not just the page: one grouped query for the ranks above."""
-    rates = [line.rate for line in branch_lines_all_rates(dash, query)]
-    ordered = sorted((r for r in rates if r is not None), reverse=True)
+    """Ranks among the whole filtered table, not just the page."""
+    items = branch_lines(dash, query)
+    rates = [line.rate for line in items] if isinstance(items, list) else list(items.values_list("sort_rate", flat=True))
     first_position = {}
-    for position, rate in enumerate(ordered, start=1):
+    for position, rate in enumerate(sorted((r for r in rates if r is not None), reverse=True), start=1):
         first_position.setdefault(rate, position)
     for line in page.object_list:
         line.rank = first_position.get(line.rate)
-
-
-def branch_lines_all_rates(dash: Dashboard, query: TableQuery) -> list[BranchLine]:
-    items = branch_lines(dash, query)
-    if isinstance(items, list):
-        return items
-    return [_RateOnly(rate) for rate in items.values_list("sort_rate", flat=True)]
-
-
-@dataclass
-class _RateOnly:
-    rate: float | None
 
 
 # --- the overdue list ------------------------------------------------------------------------------
@@ -487,10 +514,13 @@ class OverdueLine:
 
 
 def overdue_lines(dash: Dashboard, *, kind: str = "", month: int | None = None) -> list[OverdueLine] | QuerySet:
-    """The overdue rule-periods of the subtree (a queryset of rollup rows, or lines when live)."""
+    """The overdue rule-periods of the subtree, by branch and period (a queryset of rollup rows, or lines
+    when live)."""
     if dash.source == "rollup":
-        qs = (ComplianceRollup.objects.filter(year=dash.year, state=State.OVERDUE, branch__path__startswith=dash.org.path)
-              .select_related("branch", "party_group").order_by("branch__path", "period_start", "kind", "pk"))
+        branches = Organization.objects.filter(dash.org.subtree_filter(), kind=Organization.Kind.BRANCH).values("pk")
+        qs = (ComplianceRollup.objects.filter(year=dash.year, state=State.OVERDUE, branch_id__in=branches)
+              .select_related("branch", "party_group")
+              .order_by("branch_id", "period_start", "kind", F("party_group_id").asc(nulls_first=True)))
         if kind:
             qs = qs.filter(kind=kind)
         if month:
@@ -504,8 +534,25 @@ def overdue_lines(dash: Dashboard, *, kind: str = "", month: int | None = None) 
                 continue
             lines.append(OverdueLine(orgs[branch_id], s.kind, s.party_group_name, s.period.start, s.period.last_day,
                                      s.required, s.held, s.explanation, s.rule_id, s.party_group_id))
-    lines.sort(key=lambda line: (line.branch.path, line.period_start, line.kind))
+    lines.sort(key=lambda line: (line.branch.pk, line.period_start, line.kind, line.party_group_id or 0))
     return lines
+
+
+def overdue_page(dash: Dashboard, *, kind: str = "", month: int | None = None, page_number=None,
+                 per_page: int = 20) -> Page:
+    """A page of the overdue list; its length comes from the summaries (the same rule-periods counted)."""
+    fig = dash.figures
+    if kind and month:
+        known = None
+    elif kind:
+        known = fig.kinds.get(kind, [0] * 5)[4]
+    elif month:
+        known = (fig.months.get(month) or {}).get(State.OVERDUE, [0, 0])[1]
+    else:
+        known = fig.overdue
+    page = KnownCountPaginator(overdue_lines(dash, kind=kind, month=month), per_page, count=known).get_page(page_number)
+    page.object_list = [as_overdue_line(item) for item in page.object_list]
+    return page
 
 
 def as_overdue_line(item) -> OverdueLine:

@@ -365,7 +365,7 @@ class ComplianceRollup(models.Model):
         verbose_name_plural = "完成情况汇总（按期）"
         indexes = [
             models.Index(fields=["year", "branch"], name="rollup_year_branch"),
-            models.Index(fields=["year", "state"], name="rollup_year_state"),
+            models.Index(fields=["year", "state", "branch", "period_start"], name="rollup_year_state"),  # overdue lists
         ]
 
     def __str__(self):
