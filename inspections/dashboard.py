@@ -191,10 +191,6 @@ class Dashboard:
     def as_of(self) -> date | None:
         return self.figures.as_of_max if self.source == "rollup" else self.at
 
-    @property
-    def heat_rows(self) -> list[ChildLine]:
-        return self.children if self.children else []
-
 
 def _child_branch_counts(org: Organization, children: list[Organization]) -> tuple[int, dict[int, int]]:
     """Branches under `org` now, in total and under each child (one query)."""

@@ -58,6 +58,7 @@ EXPLAINED = {State.DUE_SOON, State.LATE, State.OVERDUE, State.MET_LATE}
 KINDS = [kind for kind, _label in QuotaRule.KIND_CHOICES]
 MEASURES = ("periods", "met", "met_late", "late", "overdue")  # the order of a kinds[kind] list
 CHUNK = 2500  # branches per engine call (as the scanner): bounded memory, few grouped queries
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass
@@ -296,9 +297,6 @@ def rollup_rows(branch_id: int, year: int, states: Iterable[RuleState]) -> list[
     return [(branch_id, year, s.rule_id, s.kind, s.party_group_id, s.period.start, s.period.end - ONE_DAY,
              s.required, s.held, str(s.state), s.explanation if s.state in EXPLAINED else "")
             for s in states if s.state not in NOT_STORED]
-
-
-ONE_DAY = timedelta(days=1)
 
 
 def _lock_trees(roots: Iterable[int] | None = None) -> None:
