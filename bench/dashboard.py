@@ -28,7 +28,7 @@ DASH_DB = os.environ.get("BENCH_DASHBOARD_DB", "orglife_bench_dashboard")
 BASE = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
 PORT = int(os.environ.get("BENCH_DASHBOARD_PORT", "8711"))
 USERS, SPAWN_RATE, DURATION = 50, 5, "90s"
-GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread"]
+GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--graceful-timeout", "5"]
 
 
 def copy_city() -> float:
@@ -61,9 +61,10 @@ with connection.cursor() as cursor:
     cursor.execute("ANALYZE")  # the copy of a bulk-loaded database has no planner statistics (bench/scan.py)
 
 from branches.models import Organization  # noqa: E402
+from core.bulk import chunks  # noqa: E402
 from inspections.dashboard import dashboard_for  # noqa: E402
 from meetings import rollup, services  # noqa: E402
-from meetings.compliance import State  # noqa: E402
+from meetings.compliance import State, compliance_for_branches  # noqa: E402
 from meetings.models import ComplianceRollup, Kind  # noqa: E402
 from meetings.periods import local_midnight  # noqa: E402
 
@@ -87,6 +88,9 @@ started = time.perf_counter()
 default_result = rollup.rebuild(now=now, years=rollup.default_years(now))
 default_ms = (time.perf_counter() - started) * 1000
 rebuild_ms, rebuild_runs, rebuild_result = timed(lambda: rollup.rebuild(now=timezone.now(), years=[year]), repeat=3)
+all_branches = list(Organization.objects.filter(kind="branch").order_by("pk"))
+engine_ms, engine_runs, _ = timed(lambda: [compliance_for_branches(chunk, year=year, now=timezone.now())
+                                           for chunk in chunks(all_branches, rollup.CHUNK)], repeat=2)
 rows_by_state = dict(ComplianceRollup.objects.filter(year=year).values("state").annotate(n=Count("id"))
                      .values_list("state", "n"))
 
@@ -205,7 +209,7 @@ if "--skip-load" not in sys.argv:
         .first().org.code, "sessions": sessions}))
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "orglife.wsgi:application", "--bind",
                                f"127.0.0.1:{PORT}", *GUNICORN, "--timeout", "60"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.DEVNULL, stderr=open(var / "gunicorn.log", "w"))  # noqa: SIM115
     try:
         for _ in range(100):
             try:
@@ -221,10 +225,16 @@ if "--skip-load" not in sys.argv:
             cwd=ROOT, env={**env, "DASHBOARD_BENCH_TARGETS": str(target_file)}, capture_output=True, text=True)
         stats = list(csvlib.DictReader(open(f"{csv}_stats.csv", encoding="utf-8")))  # noqa: SIM115
         failures = list(csvlib.DictReader(open(f"{csv}_failures.csv", encoding="utf-8")))  # noqa: SIM115
-        load = {"stats": stats, "failures": failures, "stderr": locust.stderr[-2000:]}
+        load = {"stats": stats, "failures": failures, "stderr": locust.stderr[-2000:],
+                "server_errors": [line for line in (var / "gunicorn.log").read_text().splitlines()
+                                  if "Error" in line or "Traceback" in line][:20]}
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 # --- results ---------------------------------------------------------------------------------------
 load_after = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -239,7 +249,8 @@ per-organization summaries):
 
 | What | Time | Runs (ms) | Notes |
 |---|---|---|---|
-| Rebuild of {year} | **{rebuild_ms / 1000:.1f} s** | {fmt(rebuild_runs)} | {rebuild_result.rule_periods:,} rule-period rows (not met on time: {", ".join(f"{k} {v:,}" for k, v in sorted(rows_by_state.items()))}), {rebuild_result.summaries:,} summaries |
+| Reference: the engine alone, `compliance_for_branches` over all {len(all_branches):,} branches, {year} | {engine_ms / 1000:.1f} s | {fmt(engine_runs)} | what any rebuild must run |
+| Rebuild of {year} | **{rebuild_ms / 1000:.1f} s** | {fmt(rebuild_runs)} | **{rebuild_ms / engine_ms:.2f}× the engine alone**; {rebuild_result.rule_periods:,} rule-period rows (not met on time: {", ".join(f"{k} {v:,}" for k, v in sorted(rows_by_state.items()))}), {rebuild_result.summaries:,} summaries |
 | Rebuild of the default years {", ".join(map(str, default_result.years))} (once) | {default_ms / 1000:.1f} s | | {default_result.rule_periods:,} rows, {default_result.summaries:,} summaries |
 
 **Dashboard server time** (in-process test client as `city_viewer`, 25 requests each after 3 warm-ups; at = today, so the
@@ -268,8 +279,8 @@ if load:
     agg = next(s for s in load["stats"] if s["Name"] == "Aggregated")
     fails = sum(int(f["Occurrences"]) for f in load["failures"])
     body += f"""
-**Load run**: locust headless (`bench/locustfile.py`), {USERS} users spawned at {SPAWN_RATE}/s, then {DURATION} measured
-(`--reset-stats` once all are running; their sessions were opened beforehand), each waiting
+**Load run**: locust headless (`bench/locustfile.py`), {USERS} users spawned at {SPAWN_RATE}/s, running {DURATION}
+(statistics reset once all are running, `--reset-stats`; their sessions were opened beforehand), each waiting
 0.5–1.5 s between requests: 2 in 5 a city viewer (city dashboard API and page, district pages, 党总支 API), 2 in 5
 someone opening random branch pages, branch dashboards and meeting lists, 1 in 5 a secretary reading the own branch
 and logging a meeting through the API now and then. gunicorn `{" ".join(GUNICORN)}`, DEBUG off, on the same 2 cores
@@ -293,3 +304,5 @@ write_section("Dashboards (city data set)", body)
 print(body)
 if load and load["stderr"].strip():
     print("locust stderr:", load["stderr"])
+if load and load["server_errors"]:
+    print("gunicorn errors:", *load["server_errors"], sep="\n")
