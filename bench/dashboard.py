@@ -48,6 +48,7 @@ def copy_city() -> float:
 copy_seconds = copy_city()
 use_database(DASH_DB)
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -189,7 +190,7 @@ load = None
 if "--skip-load" not in sys.argv:
     var = Path(tempfile.mkdtemp(prefix="orglife-bench-"))
     env = {**os.environ, "DATABASE_URL": f"{BASE}/{DASH_DB}", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+           "SECRET_KEY": settings.SECRET_KEY,  # the sessions opened here must verify there
            "ID_NUMBER_ENCRYPTION_KEY": "ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA=",
            "ID_NUMBER_HMAC_KEY": "dev-only-id-number-hmac-key", "SECURE_SSL_REDIRECT": "false",
            "ORGLIFE_VAR_DIR": str(var), "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
@@ -281,7 +282,7 @@ if load:
     body += f"""
 **Load run**: locust headless (`bench/locustfile.py`), {USERS} users spawned at {SPAWN_RATE}/s, running {DURATION}
 (statistics reset once all are running, `--reset-stats`; their sessions were opened beforehand), each waiting
-0.5–1.5 s between requests: 2 in 5 a city viewer (city dashboard API and page, district pages, 党总支 API), 2 in 5
+2–6 s between requests (a person reading the page): 2 in 5 a city viewer (city dashboard API and page, district pages, 党总支 API), 2 in 5
 someone opening random branch pages, branch dashboards and meeting lists, 1 in 5 a secretary reading the own branch
 and logging a meeting through the API now and then. gunicorn `{" ".join(GUNICORN)}`, DEBUG off, on the same 2 cores
 as locust and PostgreSQL.

@@ -23,8 +23,15 @@ class _SignedIn(HttpUser):
     (X-Forwarded-Proto, as nginx would) and sends the cookies itself."""
 
     abstract = True
-    wait_time = between(0.5, 1.5)
+    wait_time = between(2, 6)  # a person reads a dashboard or a branch page for a few seconds before the next click
     username = ""
+
+    def get(self, path: str, name: str):
+        """A GET that counts as failed when it does not answer 200 itself (a redirect to the login page
+        would otherwise measure the login page)."""
+        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code} for {path}")
 
     def _send_cookies(self):
         cookies = {c.name: c.value for c in self.client.cookies}
@@ -49,21 +56,21 @@ class UpperLevel(_SignedIn):
 
     @task(2)
     def city_dashboard_api(self):
-        self.client.get(f"/api/v1/orgs/{TARGETS['root']}/dashboard/", name="API dashboard: city")
+        self.get(f"/api/v1/orgs/{TARGETS['root']}/dashboard/", "API dashboard: city")
 
     @task(1)
     def city_dashboard_page(self):
-        self.client.get(f"/orgs/{TARGETS['root']}/dashboard/", name="page dashboard: city")
+        self.get(f"/orgs/{TARGETS['root']}/dashboard/", "page dashboard: city")
 
     @task(2)
     def district_dashboard(self):
         code = random.choice(TARGETS["districts"])
-        self.client.get(f"/orgs/{code}/dashboard/", name="page dashboard: district")
+        self.get(f"/orgs/{code}/dashboard/", "page dashboard: district")
 
     @task(2)
     def general_branch_dashboard(self):
         code = random.choice(TARGETS["general_branches"])
-        self.client.get(f"/api/v1/orgs/{code}/dashboard/", name="API dashboard: 党总支")
+        self.get(f"/api/v1/orgs/{code}/dashboard/", "API dashboard: 党总支")
 
 
 class BranchReader(_SignedIn):
@@ -74,15 +81,15 @@ class BranchReader(_SignedIn):
 
     @task(2)
     def branch_page(self):
-        self.client.get(f"/orgs/{random.choice(TARGETS['branches'])}/", name="page branch")
+        self.get(f"/orgs/{random.choice(TARGETS['branches'])}/", "page branch")
 
     @task(2)
     def meeting_list(self):
-        self.client.get(f"/orgs/{random.choice(TARGETS['branches'])}/meetings/", name="page meeting list")
+        self.get(f"/orgs/{random.choice(TARGETS['branches'])}/meetings/", "page meeting list")
 
     @task(1)
     def branch_dashboard(self):
-        self.client.get(f"/orgs/{random.choice(TARGETS['branches'])}/dashboard/", name="page dashboard: branch")
+        self.get(f"/orgs/{random.choice(TARGETS['branches'])}/dashboard/", "page dashboard: branch")
 
 
 class Secretary(_SignedIn):
@@ -94,7 +101,7 @@ class Secretary(_SignedIn):
 
     @task(4)
     def own_branch(self):
-        self.client.get(f"/orgs/{TARGETS['own_branch']}/", name="page branch")
+        self.get(f"/orgs/{TARGETS['own_branch']}/", "page branch")
 
     @task(1)
     def log_meeting(self):

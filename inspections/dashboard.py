@@ -11,6 +11,7 @@ the same source.
 Definitions: meetings.rollup (module docstring) and the issue's API contract.
 """
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, NullIf
 from django.urls import reverse
@@ -130,20 +131,42 @@ class ChildLine:
         return heat_cells(self.figures, is_branch=self.org.is_branch)
 
 
-def link_cells(lines: list[ChildLine], *, year: int, at: date) -> list[ChildLine]:
+class Links:
+    """The drill-down links of one page: reversed once, filled with each organization's code (codes
+    are slugs), instead of a {% url %} per row and cell."""
+
+    def __init__(self, *, year: int, at: date):
+        self.query = f"?year={year}&at={at:%Y-%m-%d}"
+        self._dashboard = reverse("org-dashboard", args=["__code__"])
+        self._compliance = reverse("compliance-year", args=["__code__"])
+
+    def dashboard(self, code: str) -> str:
+        return self._dashboard.replace("__code__", code) + self.query
+
+    def compliance(self, code: str) -> str:
+        return self._compliance.replace("__code__", code) + self.query
+
+
+def link_cells(lines: list[ChildLine], links: Links) -> list[ChildLine]:
     """Give each coloured cell its drill-down link: an organization's cell opens its dashboard's branch
     table filtered to the branches behind it; a branch's cell opens its obligations of that month."""
     for line in lines:
+        line.dashboard_url = links.dashboard(line.org.code)
         if line.org.is_branch:
-            base = f"{reverse('compliance-year', args=[line.org.code])}?year={year}&at={at:%Y-%m-%d}"
-            pattern = base + "&month={month}&state={state}#obligations"
+            pattern = links.compliance(line.org.code) + "&month={month}&state={state}#obligations"
         else:
-            base = f"{reverse('org-dashboard', args=[line.org.code])}?year={year}&at={at:%Y-%m-%d}"
-            pattern = base + "&month={month}&month_state={state}#branches"
+            pattern = line.dashboard_url + "&month={month}&month_state={state}#branches"
         for cell in line.cells:
             if cell.state:
                 cell.href = pattern.format(month=cell.month, state=cell.state)
     return lines
+
+
+def link_lines(lines, links: Links, *, org=lambda line: line.org) -> None:
+    """Each branch line's links: its dashboard and its obligations."""
+    for line in lines:
+        code = org(line).code
+        line.dashboard_url, line.compliance_url = links.dashboard(code), links.compliance(code)
 
 
 @dataclass
@@ -203,18 +226,35 @@ def _child_branch_counts(org: Organization, children: list[Organization]) -> tup
     return counts["total"], per_child
 
 
+class StoredChildFigures:
+    """What a child line shows, read from its summary row's plain columns; the month JSON (the heat
+    map's cells) decoded only if the child is on the page shown: a district has hundreds of children."""
+
+    def __init__(self, row: dict):
+        self.branches, self.compliant_branches = row["branches"], row["compliant_branches"]
+        self.overdue, self.rate = row["overdue"], row["rate"]
+        self._months_text = row["months_text"]
+
+    @cached_property
+    def months(self) -> dict:
+        return {int(month): states for month, states in json.loads(self._months_text).items()}
+
+
 def _stored(org: Organization, children: list[Organization], *, year: int, at: date) -> tuple[dict | None, int]:
     """The summaries of `org` and its children if they describe the end of `at` exactly (else None),
     and the number of branches under `org`."""
     total, per_child = _child_branch_counts(org, children)
-    rows = {row.org_id: row for row in ComplianceSummary.objects.filter(year=year, org_id__in=[org.pk, *per_child])}
-    own = rows.get(org.pk)
-    if own is None or own.branches != total:
+    own = ComplianceSummary.objects.filter(year=year, org=org).first()
+    if own is None or own.branches != total or not Figures.from_summary(own).holds_at(at):
         return None, total
-    if any(count and (c not in rows or rows[c].branches != count) for c, count in per_child.items()):
+    rows = {row["org_id"]: row for row in ComplianceSummary.objects.filter(year=year, org_id__in=list(per_child))
+            .annotate(months_text=Cast("months", TextField()))
+            .values("org_id", "branches", "compliant_branches", "overdue", "rate", "months_text")}
+    if any(count and (c not in rows or rows[c]["branches"] != count) for c, count in per_child.items()):
         return None, total
-    figures = {org_id: Figures.from_summary(row) for org_id, row in rows.items()}
-    return (figures if figures[org.pk].holds_at(at) else None), total
+    figures = {org_id: StoredChildFigures(row) for org_id, row in rows.items()}
+    figures[org.pk] = Figures.from_summary(own)
+    return figures, total
 
 
 def _catch_up(year: int, at: date) -> None:

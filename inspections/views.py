@@ -109,18 +109,23 @@ def org_dashboard(request, org):
     query = dashboard.TableQuery.from_params(request.GET)
     overdue_kind = request.GET.get("okind", "") if request.GET.get("okind", "") in dashboard.KINDS else ""
     overdue_month = dashboard.TableQuery.from_params({"month": request.GET.get("omonth", ""), "month_state": "overdue"}).month
+    links = dashboard.Links(year=year, at=at)
     overdue = dashboard.overdue_page(dash, kind=overdue_kind, month=overdue_month, page_number=request.GET.get("opage"))
+    dashboard.link_lines(overdue.object_list, links, org=lambda line: line.branch)
     heat = Paginator(dash.children, 50).get_page(request.GET.get("hpage"))
-    dashboard.link_cells(heat.object_list, year=year, at=at)
+    dashboard.link_cells(heat.object_list, links)
+    table = None if org.is_branch else dashboard.branch_page(dash, query, request.GET.get("page"))
+    if table is not None:
+        dashboard.link_lines(table.object_list, links)
     context = {
         "org": org, "dash": dash, "year": year, "at": at, "years": range(timezone.localdate().year, 2019, -1),
-        "query": query, "table": None if org.is_branch else dashboard.branch_page(dash, query, request.GET.get("page")),
+        "query": query, "table": table, "at_str": at.isoformat(),
         "overdue": overdue, "overdue_kind": overdue_kind, "overdue_month": overdue_month,
         "table_states": dashboard.TABLE_STATES.items(), "sectors": Organization.Sector.choices,
         "kinds": [(k, dashboard.KIND_LABELS[k]) for k in dashboard.KINDS], "sorts": dashboard.SORTS,
         "can_rank": not org.is_branch and has_perm(request.user, Perm.INSPECT, org),
         "months": range(1, 13), "chart": dashboard.chart_data(dash),
-        "heat": heat, "own_cells": dashboard.link_cells([dashboard.ChildLine(org, dash.figures)], year=year, at=at)[0].cells,
+        "heat": heat, "own_cells": dashboard.link_cells([dashboard.ChildLine(org, dash.figures)], links)[0].cells,
         "legend": [(state, dashboard.STATE_LABELS[state]) for state in dashboard.SEVERITY],
         "month_state_label": dashboard.STATE_LABELS.get(query.month_state, ""),
     }

@@ -51,3 +51,16 @@ def sort_link(context, key: str, label: str) -> str:
     target = f"-{key}" if current == key else key
     arrow = " ↑" if current == key else (" ↓" if current == f"-{key}" else "")
     return format_html('<a href="{}#branches" class="sort">{}{}</a>', with_query(context, sort=target), label, arrow)
+
+
+@register.simple_tag
+def heat_row_cells(cells, name: str = "") -> str:
+    """A heat-map row's twelve cells, built here rather than by the template engine (a page shows
+    hundreds of them: per-variable template rendering was most of the page's time)."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    empty = '<td class="heat-none"></td>'
+    return mark_safe("".join(
+        format_html('<td class="heat-{}"><a href="{}" title="{}{}月：{} {}">{}</a></td>', cell.state, cell.href, name,
+                    cell.month, cell.label, cell.count, cell.count) if cell.state else empty for cell in cells))
