@@ -222,7 +222,7 @@ if "--skip-load" not in sys.argv:
         locust = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(USERS),
              "-r", str(SPAWN_RATE), "-t", DURATION, "--host", f"http://127.0.0.1:{PORT}", "--csv", str(csv),
-             "--only-summary", "--reset-stats", "--loglevel", "WARNING"],
+             "--only-summary", "--reset-stats", "--stop-timeout", "15", "--loglevel", "WARNING"],
             cwd=ROOT, env={**env, "DASHBOARD_BENCH_TARGETS": str(target_file)}, capture_output=True, text=True)
         stats = list(csvlib.DictReader(open(f"{csv}_stats.csv", encoding="utf-8")))  # noqa: SIM115
         failures = list(csvlib.DictReader(open(f"{csv}_failures.csv", encoding="utf-8")))  # noqa: SIM115
