@@ -349,10 +349,11 @@ def default_years(now: datetime) -> list[int]:
 
 
 @transaction.atomic
-def refresh_branches(branch_ids: Iterable[int], *, now: datetime, years: Iterable[int] | None = None) -> int:
+def refresh_branches(branch_ids: Iterable[int], *, now: datetime, years: Iterable[int] | None = None,
+                     only_years: Iterable[int] | None = None) -> int:
     """Re-evaluate these branches (their rows and summaries of `years`; by default this year and every
-    year the rollup holds for them) and re-sum their ancestors from their children's rows. Returns the
-    rows written."""
+    year the rollup holds for them, narrowed to `only_years` when the change concerns only those) and
+    re-sum their ancestors from their children's rows. Returns the rows written."""
     branches = list(Organization.objects.filter(pk__in=set(branch_ids), kind=Organization.Kind.BRANCH))
     if not branches:
         return 0
@@ -362,6 +363,8 @@ def refresh_branches(branch_ids: Iterable[int], *, now: datetime, years: Iterabl
     if years is None:
         years = {timezone.localdate(now).year}
         years |= set(ComplianceSummary.objects.filter(org_id__in=ids).values_list("year", flat=True).distinct())
+        if only_years is not None:
+            years &= set(only_years)
     ancestors = sorted(Organization.objects.filter(pk__in=ancestor_ids), key=lambda o: -o.depth)
     written = 0
     for year in sorted(years):

@@ -134,3 +134,15 @@ def test_an_empty_organization_has_no_summary(tree):
     make_org("G9", kind="general_branch", parent=tree["d2"])
     rollup.rebuild(now=NOW, years=[2026])
     assert not ComplianceSummary.objects.filter(org__code="G9").exists()
+
+
+def test_a_meeting_refreshes_only_the_year_it_was_held_in(tree, city, record, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    with time_machine.travel(NOW, tick=False):
+        rollup.rebuild(now=NOW, years=[2025, 2026])
+    later = NOW + timedelta(hours=1)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        record(tree["a"], [Kind.THEME_DAY], local(2026, 3, 28, 9), now=later)
+    refreshed = dict(ComplianceSummary.objects.filter(org=tree["a"]).values_list("year", "refreshed_at"))
+    assert refreshed == {2025: NOW, 2026: later}
