@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from branches.models import Organization
 from branches.permissions import Perm, has_perm, org_filter
-from meetings.models import Kind, Meeting
+from meetings.models import CampaignCompletion, Kind, Meeting, QuotaRule
 from meetings.periods import local_midnight
 from meetings.selectors import expected_members
 from members.models import Member, Membership
@@ -185,6 +185,14 @@ def talk_coverage_for(branches: list[Organization], *, year: int, at: date) -> d
             if talked < cov.required:
                 cov.uncovered.append((member_id, name))
     return result
+
+
+def talk_coverage_candidates(*, year: int) -> Q:
+    """Branches (a Q over Organization) whose coverage of `year` can be complete: with talks that year, or
+    with a coverage row already (which a roster change may have made wrong)."""
+    return Q(kind=Organization.Kind.BRANCH) & (
+        Q(pk__in=Talk.objects.filter(held_on__year=year).values("branch_id"))
+        | Q(pk__in=CampaignCompletion.objects.filter(kind=QuotaRule.HEART_TALKS, counts_on__year=year).values("branch_id")))
 
 
 def talk_coverage(branch: Organization, *, year: int, at: date) -> TalkCoverage:
