@@ -354,6 +354,26 @@ def open_ballots_for(member: Member) -> list[MemberReview]:
 
 
 @dataclass(frozen=True)
+class MemberTask:
+    text: str
+    url_name: str
+    pk: int
+
+
+def campaign_tasks_for(member: Member) -> list[MemberTask]:
+    """What a member has to do in his branch's campaigns now: vote, self-assess, submit his material."""
+    tasks = [MemberTask(f"{r.year}年度民主测评正在投票", "member-review-ballot", r.pk) for r in open_ballots_for(member)]
+    for r in MemberReview.objects.filter(branch_id=member.branch_id, stage__in=[Stage.STUDY, Stage.SELF],
+                                         participants__member=member, participants__self_assessment="",
+                                         participants__excused_reason=""):
+        tasks.append(MemberTask(f"请提交{r.year}年度民主评议个人自评", "member-review-self", r.pk))
+    for lm in (LifeMeeting.objects.filter(branch_id=member.branch_id, status=LifeMeeting.Status.PREPARATION)
+               .exclude(materials__member=member)):
+        tasks.append(MemberTask(f"请提交{lm.period_label}组织生活会对照检查材料", "life-meeting-material", lm.pk))
+    return tasks
+
+
+@dataclass(frozen=True)
 class GradingCheck:
     total: int  # 党员总数 taking part (正式 and 预备)
     excellent: int
