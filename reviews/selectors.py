@@ -291,6 +291,13 @@ class TallyRow:
     def summary(self) -> str:
         return "，".join(f"{label}{n}" for label, n in self.counts) + f"（共{self.total}票）"
 
+    @property
+    def brief(self) -> str:
+        """The grades that got votes, for a narrow column: "优秀3 · 合格1（共4票）"."""
+        if not self.total:
+            return "无票"
+        return " · ".join(f"{label}{n}" for label, n in self.counts if n) + f"（共{self.total}票）"
+
 
 class BallotNotClosed(ValidationError):
     pass

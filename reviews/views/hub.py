@@ -14,6 +14,7 @@ from meetings.models import Kind, QuotaRule
 from reviews import services
 from reviews.forms import LifeMeetingForm
 from reviews.models import LifeMeeting, MemberReview
+from reviews.policy import life_meeting_period
 from reviews.selectors import talk_coverage
 
 BRANCH = Organization.Kind.BRANCH
@@ -34,9 +35,13 @@ def campaigns(request, branch):
               if s.kind in (Kind.LIFE_MEETING, Kind.MEMBER_REVIEW, Kind.WARNING_EDUCATION, QuotaRule.HEART_TALKS)
               and s.state != State.NOT_APPLICABLE}
     this_year = timezone.localdate().year
+    period = life_meeting_period(branch, timezone.localdate(now))
+    life_meetings = list(LifeMeeting.objects.filter(branch=branch, period_start__year=year).order_by("period_start"))
     return render(request, "reviews/campaigns.html", {
+        "period_free": year == this_year and not any(lm.period_start == period.start for lm in life_meetings),
+        "period": period,
         "branch": branch, "year": year, "years": range(this_year, FIRST_YEAR - 1, -1),
-        "life_meetings": LifeMeeting.objects.filter(branch=branch, period_start__year=year).order_by("period_start"),
+        "life_meetings": life_meetings,
         "review": MemberReview.objects.filter(branch=branch, year=year).first(),
         "coverage": talk_coverage(branch, year=year, at=timezone.localdate(now)),
         "life_state": states.get(Kind.LIFE_MEETING), "review_state": states.get(Kind.MEMBER_REVIEW),

@@ -162,6 +162,7 @@ def life_meeting_detail(request, lm):
         "criticism_rows": range(max(len(checklist.expected) + 1, 4)),
         "members": forms["hold"].members, "report_due": report_due_on(lm, policy.report_days),
         "can_record": has_perm(request.user, Perm.RECORD, lm.branch), "statuses": RectificationItem.Status.choices,
+        "unpublished": sum(1 for item in items if item.published_on is None),
         "steps": [(s, label, _step_done(lm, s)) for s, label in S.choices],
     })
 

@@ -107,9 +107,7 @@ def _act(request, review, action: str) -> str:
         return f"已录入纸质测评票统计{n}项。"
     if action == "grades":
         check = services.record_grades(actor=user, review=review, grades=_grade_entries(review, post), now=now)
-        for warning in check.warnings:
-            messages.warning(request, warning)
-        return "已保存组织评定结果。"
+        return "已保存组织评定结果。" + ("请核实“优秀”的比例（见组织评定）。" if check.warnings else "")
     if action == "application":
         form = ApplicationForm(post)
         if not form.is_valid():
@@ -154,6 +152,7 @@ def member_review_detail(request, review):
         "grade_choices": GRADE_CHOICES, "disposition_choices": DISPOSITION_CHOICES, "grades": Grade.choices,
         "steps": [(s, Stage(s).label, review.reached(s) and s != review.stage) for s in review.stages],
         "today": timezone.localdate(), "past_grading": review.reached(Stage.GRADING),
+        "past_mutual": review.reached(Stage.MUTUAL),
     })
 
 

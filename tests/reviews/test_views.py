@@ -126,7 +126,7 @@ def test_secretary_runs_the_ballot_and_grades_on_the_page(logged, tree, people, 
     client.post(url, {"action": "close-ballot"})
     client.post(url, {"action": "advance"})
     page = client.get(url).content.decode()
-    assert "优秀1，合格2，基本合格0，不合格0（共3票）" in page and "预备党员：参加自评、互评，不评定等次" in page
+    assert "优秀1 · 合格2（共3票）" in page and "预备党员：参加自评、互评，不评定等次" in page
     grades = {f"grade-{people[k].pk}": "excellent" for k in ("secretary", "organizer", "wang")}
     grades |= {f"grade-{people[k].pk}": "qualified" for k in ("zhao", "qian", "sun")}
     r = client.post(url, {"action": "grades", **grades}, follow=True)
