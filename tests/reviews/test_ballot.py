@@ -4,17 +4,22 @@ admin page, log line or audit entry joins a ballot to its voter."""
 
 import logging
 import threading
+import uuid
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
+from branches import services as branch_services
+from branches.models import Organization, Role
 from core.models import AuditEntry
+from members.models import Member
 from reviews import services
 from reviews.models import Ballot, BallotBox, BallotReceipt, MemberReview, PaperCount, Stage
 from reviews.selectors import ballot_sheet, tally, voted_count
-from tests.factories import UserFactory, make_member
+from tests.factories import UserFactory, make_member, make_org
 from tests.reviews.conftest import YEAR, local
 
 NOW = local(YEAR, 11, 28, 10)
@@ -164,12 +169,32 @@ def _in_threads(n, target):
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_submissions_count_one_vote_per_voter_and_colleague(tree, secretary_a):
-    branch = tree["a"]
-    voters = [make_member(branch, name=f"投票人{i}", user=UserFactory(username=f"voter{i}")) for i in range(6)]
+def test_concurrent_submissions_count_one_vote_per_voter_and_colleague(django_db_blocker):
+    """Threads need committed rows. A transactional test would end with a flush that empties the rows the
+    data migrations wrote for every later test (see tests/inspections/test_worker.py), so this one
+    commits its own rows and deletes exactly those afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    with django_db_blocker.unblock():
+        audit_from = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        root = make_org(f"T{tag}", kind=Organization.Kind.PARTY_COMMITTEE, name="测试区委")
+        branch = make_org(f"T{tag}A", parent=root, name="测试党支部")
+        secretary = UserFactory(username=f"sec{tag}")
+        branch_services.assign_role(actor=None, user=secretary, role=Role.SECRETARY, org=branch)
+        try:
+            _concurrent_casts(branch, secretary, tag)
+        finally:
+            MemberReview.objects.filter(branch=branch).delete()
+            Member.objects.filter(branch=branch).delete()
+            get_user_model().objects.filter(username__endswith=tag).delete()
+            AuditEntry.objects.filter(id__gt=audit_from).delete()
+            branch.delete()
+            root.delete()
+
+
+def _concurrent_casts(branch, secretary, tag):
+    voters = [make_member(branch, name=f"投票人{i}", user=UserFactory(username=f"voter{i}{tag}")) for i in range(6)]
     subject = voters[0]
-    review = open_review(branch, secretary_a, voters)
+    review = open_review(branch, secretary, voters)
 
     # The same voter submits the same colleague from 6 tabs at once: exactly one counts.
     results = _in_threads(6, lambda i: services.cast_ballot(actor=voters[1].user, review=review,
@@ -185,7 +210,7 @@ def test_concurrent_submissions_count_one_vote_per_voter_and_colleague(tree, sec
     assert [r[0] for r in results] == ["ok"] * 5, results  # five distinct (voter, colleague) pairs
     assert BallotReceipt.objects.filter(review=review).count() == 6
     assert sum(BallotBox.objects.get(review=review).counts.values()) == 6
-    review = services.close_ballot(actor=secretary_a, review=review, now=NOW)
+    review = services.close_ballot(actor=secretary, review=review, now=NOW)
     assert Ballot.objects.filter(review=review).count() == 6
     assert sum(row.total for row in tally(review).values()) == 6
 
