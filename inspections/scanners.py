@@ -12,7 +12,7 @@ same alerts (style.md §9). Notifications are created afterwards from alerts not
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -293,12 +293,18 @@ def scan_rectifications(*, now: datetime, branch_ids: Iterable[int] | None = Non
                        close_reason="整改事项已完成或销号，或限期改正已记录结果")
 
 
-def scan_talk_coverage(*, now: datetime) -> ScanResult:
-    """Re-sync the year's 谈心谈话 coverage (the roster moves under it: a new member, a new 支委) of the
-    branches that can have it: those with talks this year or a coverage row already. No alerts of its
-    own: the heart_talks rule's state raises meeting_due_soon/meeting_overdue like any other."""
+TALK_RESYNC_DAYS = 3  # a roster change in the last days (or one taking effect today) may win or lose coverage
+
+
+def scan_talk_coverage(*, now: datetime, everything: bool = False) -> ScanResult:
+    """Re-sync the year's 谈心谈话 coverage of the branches whose roster moved in the last days (a new member,
+    a transfer taking effect, a new 支委): records changed through the services re-sync at once, this is
+    the safety net. `everything` re-syncs every branch that can have coverage. No alerts of its own: the
+    heart_talks rule's state raises meeting_due_soon/meeting_overdue like any other."""
     today = timezone.localdate(now)
-    branches = list(Organization.objects.filter(talk_coverage_candidates(year=today.year)).only("pk", "path", "kind"))
+    since = None if everything else now - timedelta(days=TALK_RESYNC_DAYS)
+    branches = list(Organization.objects.filter(talk_coverage_candidates(year=today.year, roster_changed_since=since))
+                    .only("pk", "path", "kind"))
     changed = 0
     for chunk in chunks(branches, CHUNK):
         changed += len(sync_talk_coverage(branches=chunk, year=today.year, now=now))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from branches.models import Organization
@@ -164,13 +165,15 @@ def talk_coverage_for(branches: list[Organization], *, year: int, at: date) -> d
             committee_ids[branch_id].add(member_id)
         else:
             cov.members.append((member_id, name))
-    pair_talks: dict[tuple[int, int, int], int] = defaultdict(int)  # (branch, low id, high id) -> talks
-    for branch_id, a, b, held_on, recorded_at in (
+    pair_talks: dict[tuple[int, int, int], int] = {}  # (branch, low id, high id) -> talks
+    for branch_id, low, high, n, held_on, recorded_at in (  # grouped per pair in SQL: either side may talk
             Talk.objects.filter(branch_id__in=ids, held_on__year=year)
-            .values_list("branch_id", "talker_id", "counterpart_id", "held_on", "recorded_at")):
-        pair_talks[(branch_id, min(a, b), max(a, b))] += 1
+            .values("branch_id", low=Least("talker_id", "counterpart_id"), high=Greatest("talker_id", "counterpart_id"))
+            .annotate(n=Count("id"), last_held=Max("held_on"), last_recorded=Max("recorded_at"))
+            .values_list("branch_id", "low", "high", "n", "last_held", "last_recorded")):
+        pair_talks[(branch_id, low, high)] = n
         cov = result[branch_id]
-        cov.talks += 1
+        cov.talks += n
         cov.last_held_on = max(cov.last_held_on or held_on, held_on)
         cov.last_recorded_at = max(cov.last_recorded_at or recorded_at, recorded_at)
     for branch_id, cov in result.items():
@@ -187,12 +190,19 @@ def talk_coverage_for(branches: list[Organization], *, year: int, at: date) -> d
     return result
 
 
-def talk_coverage_candidates(*, year: int) -> Q:
+def talk_coverage_candidates(*, year: int, roster_changed_since: datetime | None = None) -> Q:
     """Branches (a Q over Organization) whose coverage of `year` can be complete: with talks that year, or
-    with a coverage row already (which a roster change may have made wrong)."""
-    return Q(kind=Organization.Kind.BRANCH) & (
+    with a coverage row already (which a roster change may have made wrong). With `roster_changed_since`,
+    only those whose roster moved since then (a membership that began or ended, a member changed: a new
+    支委, a status): what a nightly re-sync needs, as record changes re-sync at once."""
+    q = Q(kind=Organization.Kind.BRANCH) & (
         Q(pk__in=Talk.objects.filter(held_on__year=year).values("branch_id"))
         | Q(pk__in=CampaignCompletion.objects.filter(kind=QuotaRule.HEART_TALKS, counts_on__year=year).values("branch_id")))
+    if roster_changed_since is not None:
+        day = timezone.localdate(roster_changed_since)
+        moved = Membership.objects.filter(Q(started_on__gte=day) | Q(ended_on__gte=day)).values("branch_id")
+        q &= Q(pk__in=moved) | Q(pk__in=Member.objects.filter(updated_at__gte=roster_changed_since).values("branch_id"))
+    return q
 
 
 def talk_coverage(branch: Organization, *, year: int, at: date) -> TalkCoverage:

@@ -116,3 +116,20 @@ def test_warning_education_is_a_meeting_counted_against_the_rule_with_its_target
                                           now=NOW, form="other", material="案例")
     progress = campaign_progress([branch], year=YEAR, now=NOW)[branch.pk]
     assert progress.warning_educations == 1 and progress.life_meeting_label == "未开展"
+
+
+def test_the_nightly_scan_resyncs_branches_whose_roster_moved(tree, people, secretary_a):
+    from inspections import scanners
+    from members.models import Member
+
+    branch = tree["a"]
+    talk(secretary_a, branch, people["secretary"], people["organizer"], people["wang"], people["zhao"], people["zhou"])
+    talk(secretary_a, branch, people["organizer"], people["qian"], people["sun"])
+    assert CampaignCompletion.objects.filter(branch=branch, kind=QuotaRule.HEART_TALKS).exists()
+    Member.objects.update(updated_at=local(YEAR, 5, 1))  # the roster settled long ago
+    make_member(branch, name="新党员", joined_on=date(2015, 1, 1))  # joins without any talk service noticing
+    Member.objects.filter(name="新党员").update(updated_at=local(YEAR, 5, 1))
+    assert scanners.scan_talk_coverage(now=NOW).updated == 0  # nothing moved in the last days: not re-read
+    Member.objects.filter(name="新党员").update(updated_at=NOW)
+    assert scanners.scan_talk_coverage(now=NOW).updated == 1  # moved today: coverage lost
+    assert not CampaignCompletion.objects.filter(branch=branch, kind=QuotaRule.HEART_TALKS).exists()
