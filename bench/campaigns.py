@@ -13,31 +13,16 @@ rectification scan against their bare SQL, the dashboards' campaign_progress, an
 import os
 import random
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
 
-from common import CITY_DB, machine, timed, use_database, write_section
+from common import CITY_DB, copy_database, machine, timed, use_database, write_section
 
 DB = os.environ.get("BENCH_CAMPAIGNS_DB", "orglife_bench_campaigns")
 BASE = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
 
 
-def copy_city() -> float:
-    psql = ["psql", f"{BASE}/postgres", "-qc"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)"], check=True)
-    started = time.perf_counter()
-    for _attempt in range(120):
-        done = subprocess.run([*psql, f"CREATE DATABASE {DB} TEMPLATE {CITY_DB}"], capture_output=True, text=True)
-        if done.returncode == 0:
-            return time.perf_counter() - started
-        if "being accessed by other users" not in done.stderr:
-            sys.exit(done.stderr)
-        time.sleep(5)
-    sys.exit(f"{CITY_DB} stayed busy: cannot copy it")
-
-
-copy_seconds = copy_city()
+copy_seconds = copy_database(CITY_DB, DB, attempts=120)
 use_database(DB)
 
 from django.core.management import call_command  # noqa: E402

@@ -1,10 +1,14 @@
 """What every campaign service shares: who may act, locked years, and telling the floors above."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from branches.models import Organization
 from branches.permissions import Perm, require
 from core.signals import announce_branch_change
+from meetings.models import Kind, Meeting
 from meetings.services import check_not_locked
 from members.models import Member
 
@@ -36,3 +40,19 @@ def check_branch_member(branch: Organization, member: Member | None, field: str,
 def changed(*branches: Organization) -> None:
     """Cached record books and the dashboards' rollup go stale: tell them after commit (core.signals)."""
     announce_branch_change(b.pk for b in branches)
+
+
+def check_linked_meeting(meeting: Meeting, *, branch: Organization, kind: str, start: date, end: date | None,
+                         period_label: str) -> Meeting:
+    """A meeting already recorded that a campaign links: the branch's, held, of the campaign's kind, held
+    no earlier than `start` (and no later than `end`)."""
+    meeting = Meeting.objects.prefetch_related("kinds").get(pk=meeting.pk)
+    if meeting.branch_id != branch.pk or meeting.status != Meeting.Status.HELD:
+        raise ValidationError({"meeting": "请选择本支部已召开的会议。"})
+    if kind not in meeting.kind_values:
+        label = Kind(kind).label
+        raise ValidationError({"meeting": f"所选会议不是{label}会议：请在会议记录中勾选“{label}”。"})
+    day = timezone.localdate(meeting.held_at)
+    if day < start or (end is not None and day > end):
+        raise ValidationError({"meeting": f"所选会议不在{period_label}的期间内。"})
+    return meeting

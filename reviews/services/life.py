@@ -25,6 +25,7 @@ from reviews.selectors import life_meeting_checklist
 from reviews.services.common import (
     changed,
     check_branch_member,
+    check_linked_meeting,
     check_year_open,
     conflict,
     require_record,
@@ -256,13 +257,8 @@ def hold_life_meeting(*, actor, life_meeting: LifeMeeting, now: datetime, secret
 
 
 def _check_linked_meeting(lm: LifeMeeting, meeting: Meeting) -> None:
-    meeting = Meeting.objects.prefetch_related("kinds").get(pk=meeting.pk)
-    if meeting.branch_id != lm.branch_id or meeting.status != Meeting.Status.HELD:
-        raise ValidationError({"meeting": "请选择本支部已召开的会议。"})
-    if Kind.LIFE_MEETING not in meeting.kind_values:
-        raise ValidationError({"meeting": "所选会议不是组织生活会：请在会议记录中勾选“组织生活会”。"})
-    if timezone.localdate(meeting.held_at) < lm.period_start:
-        raise ValidationError({"meeting": f"所选会议早于本次组织生活会所属期间（{lm.period_label}）。"})
+    check_linked_meeting(meeting, branch=lm.branch, kind=Kind.LIFE_MEETING, start=lm.period_start, end=None,
+                         period_label=f"{lm.period_label}组织生活会")
     other = LifeMeeting.objects.filter(meeting=meeting).exclude(pk=lm.pk).first()
     if other is not None:
         raise conflict(f"所选会议已是{other.period_label}组织生活会的会议记录。")

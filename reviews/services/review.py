@@ -23,7 +23,14 @@ from members.selectors import roster_at
 from reviews.models import ALL_STAGES, GRADE_VALUES, Grade, MemberReview, Participant, Stage
 from reviews.policy import campaign_policy
 from reviews.selectors import GradingCheck, grading_check
-from reviews.services.common import changed, check_year_open, conflict, require_record, user_or_none
+from reviews.services.common import (
+    changed,
+    check_linked_meeting,
+    check_year_open,
+    conflict,
+    require_record,
+    user_or_none,
+)
 
 B = MemberReview.BallotStatus
 D = Participant.Disposition
@@ -108,13 +115,9 @@ def update_member_review(*, actor, review: MemberReview, now: datetime, meeting:
 
 
 def _check_meeting(review: MemberReview, meeting: Meeting) -> None:
-    meeting = Meeting.objects.prefetch_related("kinds").get(pk=meeting.pk)
-    if meeting.branch_id != review.branch_id or meeting.status != Meeting.Status.HELD:
-        raise ValidationError({"meeting": "请选择本支部已召开的会议。"})
-    if Kind.MEMBER_REVIEW not in meeting.kind_values:
-        raise ValidationError({"meeting": "所选会议不是民主评议党员会议：请在会议记录中勾选“民主评议党员”。"})
-    if timezone.localdate(meeting.held_at).year not in (review.year, review.year + 1):
-        raise ValidationError({"meeting": f"所选会议不在{review.year}年度评议期间。"})
+    # 民主评议 of a year is often held in its last weeks or early the next (at the year-end 组织生活会)
+    check_linked_meeting(meeting, branch=review.branch, kind=Kind.MEMBER_REVIEW, start=date(review.year, 1, 1),
+                         end=date(review.year + 1, 12, 31), period_label=f"{review.year}年度民主评议")
 
 
 def _participant(review: MemberReview, member: Member) -> Participant:
