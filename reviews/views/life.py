@@ -147,7 +147,7 @@ def life_meeting_detail(request, lm):
         except ValidationError as exc:
             if action in forms and exc.messages != ["请修改下面标出的内容后再提交。"]:
                 apply_service_errors(forms[action], exc)
-            messages.error(request, "；".join(exc.messages) if not hasattr(exc, "error_dict") else "请修改标出的内容后再提交。")
+            messages.error(request, "；".join(exc.messages))
         else:
             messages.success(request, message)
             return redirect(f"{request.path}#{action.split('-')[0]}")
