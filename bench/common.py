@@ -31,6 +31,23 @@ def drop_database(name: str) -> None:
     subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
 
 
+def copy_database(template: str, name: str, *, attempts: int = 60) -> float:
+    """Drop `name` and re-create it from `template` (CREATE DATABASE … TEMPLATE); waits while the template
+    is busy (nobody may be connected to it). Returns the seconds the copy took."""
+    base = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
+    psql = ["psql", f"{base}/postgres", "-qc"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
+    started = time.perf_counter()
+    for _attempt in range(attempts):
+        done = subprocess.run([*psql, f"CREATE DATABASE {name} TEMPLATE {template}"], capture_output=True, text=True)
+        if done.returncode == 0:
+            return time.perf_counter() - started
+        if "being accessed by other users" not in done.stderr:
+            sys.exit(done.stderr)
+        time.sleep(5)
+    sys.exit(f"{template} stayed busy: cannot copy it")
+
+
 def timed(fn, *, repeat: int = 5) -> tuple[float, list[float], object]:
     """Median wall time in ms over `repeat` runs (after one warm-up), all runs, and the last result."""
     result = fn()

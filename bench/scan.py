@@ -7,29 +7,17 @@ a copy, `orglife_bench_scan` (CREATE DATABASE … TEMPLATE, re-created on every 
 """
 
 import os
-import subprocess
-import sys
 import time
 
-from common import CITY_DB, machine, timed, use_database, write_section
+from common import CITY_DB, copy_database, machine, timed, use_database, write_section
 
 SCAN_DB = os.environ.get("BENCH_SCAN_DB", "orglife_bench_scan")
 BASE = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
 
 
 def copy_city() -> float:
-    """Drop and re-create the scan database from the city template; retries while the template is busy."""
-    psql = ["psql", f"{BASE}/postgres", "-qc"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {SCAN_DB}"], check=True)
-    started = time.perf_counter()
-    for _attempt in range(60):
-        done = subprocess.run([*psql, f"CREATE DATABASE {SCAN_DB} TEMPLATE {CITY_DB}"], capture_output=True, text=True)
-        if done.returncode == 0:
-            return time.perf_counter() - started
-        if "being accessed by other users" not in done.stderr:
-            sys.exit(done.stderr)
-        time.sleep(5)
-    sys.exit(f"{CITY_DB} stayed busy: cannot copy it")
+    """Re-create the scan database from the city template."""
+    return copy_database(CITY_DB, SCAN_DB)
 
 
 copy_seconds = copy_city()

@@ -150,6 +150,13 @@ class PolicyValue(models.Model):
         THEME_DAY_RULE_ENABLED = "theme_day_rule_enabled", "启用主题党日缺席地方规则（1启用，0不启用）"
         THEME_DAY_CONSECUTIVE_MONTHS = "theme_day_consecutive_months", "主题党日连续缺席月数"
         THEME_DAY_CUMULATIVE_MONTHS = "theme_day_cumulative_months", "主题党日年内累计缺席月数"
+        # Annual campaigns (reviews/, domain-rules §3.1, §3.2, §14.5): seeded by reviews' data migration
+        REVIEW_STUDY_STAGE = "review_study_stage", "民主评议党员：设“学习教育”环节（1设，0不设）"
+        REVIEW_APPLICATION_STAGE = "review_application_stage", "民主评议党员：设“结果运用”环节（1设，0不设）"
+        REVIEW_EXCELLENT_SHARE = "review_excellent_share", "民主评议党员：“优秀”一般不超过党员总数的1/N（N）"
+        REVIEW_CORRECTION_MONTHS = "review_correction_months", "民主评议党员：限期改正的一般期限（月）"
+        LIFE_MEETING_REPORT_DAYS = "life_meeting_report_days", "组织生活会：会后报告上级的期限（天）"
+        TALKS_PER_YEAR = "talks_per_year", "谈心谈话：每年每对（支委之间、支委与党员）至少次数"
 
     key = models.CharField("规则", max_length=40, choices=Key.choices)
     org = models.ForeignKey(Organization, verbose_name="适用组织", null=True, blank=True, on_delete=models.CASCADE,

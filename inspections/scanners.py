@@ -12,7 +12,7 @@ same alerts (style.md §9). Notifications are created afterwards from alerts not
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +29,8 @@ from inspections.sources import AttendanceSource, MemberSource, theme_day_facts
 from meetings import rollup
 from meetings.compliance import State
 from meetings.models import ComplianceRollup
+from reviews.selectors import corrections_due, overdue_rectifications, talk_coverage_candidates
+from reviews.services import sync_talk_coverage
 
 K = Alert.Kind
 L = Alert.Level
@@ -265,10 +267,66 @@ def scan_terms(*, now: datetime) -> ScanResult:
                        close_reason="已登记新一届任期")
 
 
+# --- 整改清单 and 限期改正 (支部条例 第十七条; domain-rules §3.1, §3.2) --------------------------------------
+
+RECTIFICATION_SERIOUS_DAYS = 30  # overdue by a month: the upper level should step in
+
+
+def scan_rectifications(*, now: datetime, branch_ids: Iterable[int] | None = None) -> ScanResult:
+    """rectification_overdue while a 整改事项 is past its 完成时限 and not done, and while a member's 限期改正
+    has ended without a recorded outcome; each closes when the item is done (or 销号) or the outcome is
+    recorded. `branch_ids` limits the scan to those branches (a record change); None scans all."""
+    today = timezone.localdate(now)
+    ids = None if branch_ids is None else list(branch_ids)
+    wanted = []
+    for item in overdue_rectifications(on=today, branch_ids=ids):
+        days = (today - item.deadline).days
+        owner = item.owner.name if item.owner else "党支部"
+        wanted.append(WantedAlert(
+            org_id=item.branch_id, kind=K.RECTIFICATION_OVERDUE, member_id=item.owner_id,
+            level=L.SERIOUS if days > RECTIFICATION_SERIOUS_DAYS else L.WARNING, subject=f"rectification:{item.pk}",
+            period_end=item.deadline, rule="支部条例 第十七条：会后制定整改措施，逐一整改落实",
+            explanation=(f"{item.life_meeting.period_label}组织生活会整改事项“{item.problem[:40]}”（责任人：{owner}）"
+                         f"完成时限为{item.deadline:%Y年%m月%d日}，已逾期{days}天，当前状态：{item.get_status_display()}。"
+                         "请督促整改，完成后填写完成情况说明。")))
+    for participant in corrections_due(on=today, branch_ids=ids):
+        days = (today - participant.correction_deadline).days
+        review = participant.review
+        wanted.append(WantedAlert(
+            org_id=review.branch_id, kind=K.RECTIFICATION_OVERDUE, member_id=participant.member_id, level=L.SERIOUS,
+            subject=f"correction:{participant.pk}", period_end=participant.correction_deadline,
+            rule="民主评议党员：不合格党员限期改正，期限一般为一年（domain-rules §3.2）",
+            explanation=(f"{participant.member.name}在{review.year}年度民主评议中被限期改正，期限已于"
+                         f"{participant.correction_deadline:%Y年%m月%d日}届满（已过{days}天），尚未记录改正结果。"
+                         "请党支部研究：确已改正的予以认定；仍无转变的，按规定提出处置意见报上级党组织。")))
+    scope = None if ids is None else Q(org_id__in=ids)
+    return sync_alerts(name="整改", kinds=[K.RECTIFICATION_OVERDUE], wanted=wanted, now=now, scope=scope,
+                       close_reason="整改事项已完成或销号，或限期改正已记录结果")
+
+
+TALK_RESYNC_DAYS = 3  # a roster change in the last days (or one taking effect today) may win or lose coverage
+
+
+def scan_talk_coverage(*, now: datetime, everything: bool = False) -> ScanResult:
+    """Re-sync the year's 谈心谈话 coverage of the branches whose roster moved in the last days (a new member,
+    a transfer taking effect, a new 支委): records changed through the services re-sync at once, this is
+    the safety net. `everything` re-syncs every branch that can have coverage. No alerts of its own: the
+    heart_talks rule's state raises meeting_due_soon/meeting_overdue like any other."""
+    today = timezone.localdate(now)
+    since = None if everything else now - timedelta(days=TALK_RESYNC_DAYS)
+    branches = list(Organization.objects.filter(talk_coverage_candidates(year=today.year, roster_changed_since=since))
+                    .only("pk", "path", "kind"))
+    changed = 0
+    for chunk in chunks(branches, CHUNK):
+        changed += len(sync_talk_coverage(branches=chunk, year=today.year, now=now))
+    return ScanResult("谈心谈话覆盖", updated=changed)
+
+
 # --- the whole run ------------------------------------------------------------------------------
 
 def scan_compliance(*, now: datetime) -> list[ScanResult]:
     """Every scanner in turn, then the notices: what `manage.py scan_compliance` and the daily task run."""
-    results = [scan_meetings(now=now), scan_member_clock(now=now), scan_theme_day_rule(now=now), scan_terms(now=now)]
+    results = [scan_talk_coverage(now=now), scan_meetings(now=now), scan_member_clock(now=now),
+               scan_theme_day_rule(now=now), scan_terms(now=now), scan_rectifications(now=now)]
     results[-1].notified = notify_new_alerts(now=now)
     return results

@@ -8,9 +8,9 @@ from meetings.models import Exemption, LeaveRequest, LockedYear, Meeting, QuotaR
 class QuotaRuleAdmin(admin.ModelAdmin):
     """Policy is data: administrators edit values and add dated versions or subtree overrides here."""
 
-    list_display = ["kind", "condition", "period", "minimum", "target", "grace_days", "warning_days", "org",
-                    "effective_from", "effective_to"]
-    list_filter = ["kind", "period", "condition"]
+    list_display = ["kind", "condition", "period", "minimum", "target", "grace_days", "warning_days", "counted_from",
+                    "org", "effective_from", "effective_to"]
+    list_filter = ["kind", "period", "condition", "counted_from"]
     raw_id_fields = ["org"]
     search_fields = ["article"]
 

@@ -18,7 +18,7 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
-from meetings.models import Exemption, Meeting, MeetingKind, QuotaRule
+from meetings.models import CampaignCompletion, Exemption, Meeting, MeetingKind, QuotaRule
 from meetings.periods import Period, local_midnight
 from meetings.policy import RuleBook
 from members.selectors import branch_facts_for
@@ -105,7 +105,8 @@ def _state(rule: QuotaRule, period: Period, held: int, now: datetime, not_applic
 def _explain(s: RuleState) -> str:
     rule, period, year = s.rule, s.period, s.period.start.year
     label = s.kind_label + (f"（{s.party_group_name}）" if s.party_group_name else "")
-    counted = f"{label}：{period.label}应开{s.required}次，已开{s.held}次"
+    verb = "完成" if rule.counted_from == QuotaRule.CountedFrom.COMPLETIONS else "开"
+    counted = f"{label}：{period.label}应{verb}{s.required}次，已{verb}{s.held}次"
     last_grace_day = period.end + timedelta(days=rule.grace_days - 1)
     if s.state == State.NOT_APPLICABLE:
         return f"{label}：{s.not_applicable_reason}，不作要求。"
@@ -185,6 +186,15 @@ def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> HeldC
     return counts
 
 
+def completion_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> dict:
+    """Completed campaigns per (branch, kind, month) of `year`, as they stood at `now` (one grouped
+    query): what the rules counted from completions count instead of meetings of their kind."""
+    rows = (CampaignCompletion.objects.filter(branch_id__in=branch_ids, counts_on__year=year, completed_at__lte=now)
+            .values("branch_id", "kind", month=ExtractMonth("counts_on")).annotate(n=Count("id"))
+            .values_list("branch_id", "kind", "month", "n"))
+    return {(branch_id, kind, month): n for branch_id, kind, month, n in rows}
+
+
 def compliance_for_branches(branches: Sequence[Organization], *, year: int, now: datetime) -> dict[int, list[RuleState]]:
     """Every rule-period of `year` for each branch, evaluated at `now`, in a constant number of queries."""
     branches = [b for b in branches if b.is_branch]
@@ -202,6 +212,7 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
                                        starts_on__lte=date(year, 12, 31), ends_on__gte=date(year, 1, 1)):
         exemptions[ex.branch_id].append(ex)
     counts = held_counts(ids, year=year, now=now)
+    completed = HeldCounts({}, completion_counts(ids, year=year, now=now), {})
 
     result = {}
     for branch in branches:
@@ -220,7 +231,9 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
                     states.append(evaluate(rule=rule, period=period, held=held, now=now, party_group=group,
                                            exemption=exemption))
                 continue
-            if rule.kind == QuotaRule.ALL_ACTIVITIES:
+            if rule.counted_from == QuotaRule.CountedFrom.COMPLETIONS:  # a campaign, not any meeting of the kind
+                held = completed.kind(branch_id, rule.kind, period)
+            elif rule.kind == QuotaRule.ALL_ACTIVITIES:
                 held = counts.activities(branch_id, period)
             else:
                 held = counts.kind(branch_id, rule.kind, period)

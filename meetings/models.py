@@ -231,7 +231,15 @@ class QuotaRule(models.Model):
     """
 
     ALL_ACTIVITIES = "all_activities"
-    KIND_CHOICES = [*Kind.choices, (ALL_ACTIVITIES, "组织生活（合计）")]
+    HEART_TALKS = "heart_talks"  # 谈心谈话 coverage (支部条例 第十九条), counted from completions
+    KIND_CHOICES = [*Kind.choices, (ALL_ACTIVITIES, "组织生活（合计）"), (HEART_TALKS, "谈心谈话全覆盖")]
+
+    class CountedFrom(models.TextChoices):
+        """What meets a rule: held meetings of its kind, or completed campaigns (CampaignCompletion rows
+        that the campaigns in reviews/ write when one completes and delete when it reopens)."""
+
+        MEETINGS = "meetings", "召开的会议"
+        COMPLETIONS = "completions", "完成的专项工作（组织生活会、民主评议党员、谈心谈话全覆盖）"
 
     class Period(models.TextChoices):
         MONTH = "month", "月"
@@ -254,6 +262,10 @@ class QuotaRule(models.Model):
     grace_days = models.PositiveSmallIntegerField("补记期（天）", default=10)
     warning_days = models.PositiveSmallIntegerField("提前提醒（天）", default=7)
     article = models.CharField("依据", max_length=300)
+    counted_from = models.CharField(
+        "计数依据", max_length=20, choices=CountedFrom.choices, default=CountedFrom.MEETINGS,
+        help_text="组织生活会、民主评议党员以完成的专项工作计数（会议召开且各环节完成），谈心谈话以年度全覆盖计数；"
+                  "其他以召开的会议计数。")
     org = models.ForeignKey("branches.Organization", verbose_name="适用组织（空为全国默认）", null=True, blank=True,
                             on_delete=models.CASCADE, related_name="quota_rules")
     effective_from = models.DateField("生效日期")
@@ -336,6 +348,27 @@ class RecordBookBatch(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class CampaignCompletion(models.Model):
+    """A completed campaign (组织生活会, 民主评议党员) or a year's 谈心谈话 coverage, as the engine counts it
+    for the rules counted from completions. Written and deleted by the campaigns' services in reviews/
+    (one row per `source`), so the engine stays set-based and never imports the floor above it."""
+
+    branch = models.ForeignKey("branches.Organization", verbose_name="党支部", on_delete=models.CASCADE,
+                               related_name="campaign_completions")
+    kind = models.CharField("活动类型", max_length=30, choices=QuotaRule.KIND_CHOICES)
+    counts_on = models.DateField("计入日期", help_text="计入该日所在的期间")
+    completed_at = models.DateTimeField("完成时间", help_text="完成（或录入完成）的时间；此前的评估不计入")
+    source = models.CharField("来源", max_length=80, unique=True, help_text="写入该记录的专项工作，如 reviews.lifemeeting:12")
+
+    class Meta:
+        verbose_name = "专项工作完成记录"
+        verbose_name_plural = "专项工作完成记录"
+        indexes = [models.Index(fields=["branch", "counts_on"], name="completion_branch_day")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.branch_id} · {self.counts_on}"
 
 
 class ComplianceRollup(models.Model):

@@ -7,6 +7,13 @@ from branches.api import OrganizationViewSet
 from inspections.api import AlertViewSet, DashboardView
 from meetings.api import ComplianceView, LeaveRequestViewSet, MeetingViewSet
 from members.api import MemberViewSet, PartyGroupViewSet
+from reviews.api import (
+    LifeMeetingViewSet,
+    MemberReviewViewSet,
+    RectificationViewSet,
+    TalkViewSet,
+    WarningEducationViewSet,
+)
 
 
 class RootView(DeclaredPermissionMixin, APIRootView):
@@ -26,6 +33,11 @@ router.register("members", MemberViewSet, basename="member")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("leave-requests", LeaveRequestViewSet, basename="leave-request")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("life-meetings", LifeMeetingViewSet, basename="life-meeting")
+router.register("rectifications", RectificationViewSet, basename="rectification")
+router.register("member-reviews", MemberReviewViewSet, basename="member-review")
+router.register("talks", TalkViewSet, basename="talk")
+router.register("warning-educations", WarningEducationViewSet, basename="warning-education")
 
 urlpatterns = [
     path("auth/token/", public(obtain_auth_token), name="api-token"),

@@ -203,6 +203,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set used by several fields (meeting kinds in `kinds` and `also_kinds`, …).
+    "ENUM_NAME_OVERRIDES": {
+        "KindsEnum": "meetings.models.Kind",
+        "MaterialKindEnum": "reviews.models.Material.Kind",
+        "CorrectionOutcomeEnum": [("corrected", "已改正"), ("not_corrected", "未改正，另作处置")],
+    },
 }
 
 # Alert e-mails go out only when an SMTP server is configured (inspections.services).

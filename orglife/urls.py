@@ -18,6 +18,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("", include("meetings.urls")),
     path("", include("inspections.urls")),
+    path("", include("reviews.urls")),
     path("api/v1/", include(("orglife.api_urls", "api"), namespace="api")),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="api-schema"),
     path("api/docs/", public(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

@@ -11,6 +11,7 @@ from branches.permissions import Perm, has_perm
 from branches.selectors import visible_orgs
 from meetings.compliance import State, current_obligations
 from members.selectors import branch_facts, branch_facts_for, visible_members
+from reviews.selectors import campaign_tasks_for
 
 OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be done
 
@@ -22,10 +23,12 @@ def home(request):
     branches = [r.org for r in roles if r.org and r.org.kind == Organization.Kind.BRANCH]
     branches = list({b.pk: b for b in branches}.values())
     facts = branch_facts_for(branches, at=timezone.localdate()) if branches else {}
+    member = getattr(request.user, "member", None)
     return render(request, "home.html", {
         "roles": roles,
         "branch_cards": [(b, facts[b.pk]) for b in branches],
-        "member": getattr(request.user, "member", None),
+        "member": member,
+        "campaign_tasks": campaign_tasks_for(member) if member else [],
     })
 
 

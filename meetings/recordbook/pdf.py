@@ -56,3 +56,12 @@ def render_record_book(book: RecordBook) -> RenderedBook:
 
 def record_book_pdf(*, branch: Organization, year: int, now: datetime | None = None) -> RenderedBook:
     return render_record_book(build_record_book(branch=branch, year=year, now=now))
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Another of the project's documents (e.g. a 组织生活会 report) to PDF, fetching only the project's
+    static files like the book does; returns the bytes and the page count."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_static_only_fetcher()).render()
+    return document.write_pdf(), len(document.pages)

@@ -54,6 +54,11 @@ class Section:
     def heading(self) -> str:
         return f"{self.number}、{self.title}" if self.number else self.title
 
+    @property
+    def template_name(self) -> str:
+        """A bare name is a partial under meetings/pdf/; a path (a provider's own partial) is used as is."""
+        return self.template if "/" in self.template else f"meetings/pdf/{self.template}"
+
 
 @dataclass
 class RecordBook:
@@ -156,7 +161,7 @@ def compliance_summary(src: BookSource) -> Section:
     for state in src.compliance:
         if state.state != State.NOT_APPLICABLE:
             grouped[(state.kind, state.party_group_name, state.period.kind, state.required)].append(state)
-    order = [*Kind.values, QuotaRule.ALL_ACTIVITIES]
+    order = [kind for kind, _label in QuotaRule.KIND_CHOICES]
     rows = []
     for (_kind, group, _, required), states in sorted(grouped.items(), key=lambda item: (order.index(item[0][0]), item[0][1])):
         label = states[0].kind_label
@@ -180,6 +185,32 @@ def inspection_remarks(src: BookSource) -> Section:
                    notes=["本系统尚未记录上级党组织的检查意见，本年度暂无记录。"])
 
 
+# Sections whose records live on a higher floor (reviews/: 组织生活会 and its 整改清单, 民主评议党员, 谈心谈话,
+# 警示教育). That app registers a provider from its AppConfig.ready(); without one, the book prints the
+# default below (the meetings of the kind, or a note that there are no records).
+SectionProvider = Callable[[BookSource, Section], Section]
+PROVIDED_SECTIONS = (Kind.LIFE_MEETING, Kind.MEMBER_REVIEW, "talks", Kind.WARNING_EDUCATION)
+_providers: dict[str, SectionProvider] = {}
+
+
+def register_section(key: str, provider: SectionProvider) -> None:
+    """Fill the placeholder section `key` with `provider(src, default) -> Section`. The provider loads
+    its branch-year records with a constant number of queries and may keep the default's entries."""
+    if key not in PROVIDED_SECTIONS:
+        raise ValueError(f"record book section {key!r} takes no provider; known: {', '.join(PROVIDED_SECTIONS)}")
+    _providers[key] = provider
+
+
+def _provided(key: str, default: Callable[[BookSource], Section]) -> Callable[[BookSource], Section]:
+    def build(src: BookSource) -> Section:
+        section = default(src)
+        provider = _providers.get(key)
+        return provider(src, section) if provider else section
+
+    build.__name__ = f"{key}_section"
+    return build
+
+
 SECTION_BUILDERS: list[Callable[[BookSource], Section]] = [
     instructions,
     branch_basics,
@@ -190,12 +221,12 @@ SECTION_BUILDERS: list[Callable[[BookSource], Section]] = [
     _meeting_section(Kind.GROUP_MEETING, "党小组会记录", unavailable=_no_groups),
     _meeting_section(Kind.PARTY_LECTURE, "党课记录"),
     _meeting_section(Kind.THEME_DAY, "主题党日记录"),
-    _meeting_section(Kind.LIFE_MEETING, "组织生活会记录",
-                     extra_notes=["整改清单：本系统尚未记录整改清单，本年度暂无记录。"]),
-    _meeting_section(Kind.MEMBER_REVIEW, "民主评议党员记录",
-                     extra_notes=["评议结果：本系统尚未记录民主测评汇总与评定结果，本年度暂无记录。"]),
-    talks,
-    _meeting_section(Kind.WARNING_EDUCATION, "警示教育记录"),
+    _provided(Kind.LIFE_MEETING, _meeting_section(Kind.LIFE_MEETING, "组织生活会记录",
+                                                  extra_notes=["整改清单：本系统尚未记录整改清单，本年度暂无记录。"])),
+    _provided(Kind.MEMBER_REVIEW, _meeting_section(Kind.MEMBER_REVIEW, "民主评议党员记录",
+                                                   extra_notes=["评议结果：本系统尚未记录民主测评汇总与评定结果，本年度暂无记录。"])),
+    _provided("talks", talks),
+    _provided(Kind.WARNING_EDUCATION, _meeting_section(Kind.WARNING_EDUCATION, "警示教育记录")),
     attendance_summary,
     compliance_summary,
     inspection_remarks,
