@@ -200,3 +200,12 @@ def test_a_general_branch_viewer_cannot_reach_outside_its_subtree(client, data):
     rows = _sheet(client.get("/orgs/G1/dashboard/compliance.xlsx"))
     assert [r[1].value for r in rows[1:]] == ["A2"]
     assert client.get("/orgs/A/compliance/").status_code == 404
+
+
+def test_the_dashboards_show_campaign_progress(client, data, secretary_a, viewer):
+    client.force_login(secretary_a)
+    page = client.get("/orgs/A/dashboard/")
+    assert "2026年专项工作" in page.content.decode() and page.context["campaigns"].life_meeting_label == "未开展"
+    client.force_login(viewer)
+    lines = client.get("/orgs/D1/dashboard/").context["table"].object_list
+    assert all(line.campaigns.member_review_label == "未开展" for line in lines)
