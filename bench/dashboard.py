@@ -28,7 +28,9 @@ DASH_DB = os.environ.get("BENCH_DASHBOARD_DB", "orglife_bench_dashboard")
 BASE = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
 PORT = int(os.environ.get("BENCH_DASHBOARD_PORT", "8711"))
 USERS, SPAWN_RATE, DURATION = 50, 5, "90s"
-GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--graceful-timeout", "5"]
+# keep-alive longer than a user's think time, as a proxy in front would (a connection gunicorn closed after
+# its default 2 s would come back to the client as an error on the next click)
+GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--graceful-timeout", "5", "--keep-alive", "10"]
 
 
 def copy_city() -> float:

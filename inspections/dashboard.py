@@ -334,7 +334,6 @@ class BranchLine:
     secretary: str = ""
     rank: int | None = None
     kind: str = ""  # the meeting kind the rate and overdue columns are about ("" all)
-    campaigns: object = None  # reviews.selectors.CampaignProgress, for the lines on the page shown
 
     def _kind_values(self) -> list[int]:
         return self.figures.kinds.get(self.kind, [0, 0, 0, 0, 0])

@@ -118,11 +118,6 @@ def org_dashboard(request, org):
     table = None if org.is_branch else dashboard.branch_page(dash, query, request.GET.get("page"))
     if table is not None:
         dashboard.link_lines(table.object_list, links)
-    instant = timezone.now() if at == timezone.localdate() else end_of_day(at)
-    branches_shown = [org] if org.is_branch else [line.org for line in table.object_list]
-    progress = campaign_progress(branches_shown, year=year, now=instant) if branches_shown else {}
-    for line in table.object_list if table is not None else ():
-        line.campaigns = progress.get(line.org.pk)
     context = {
         "org": org, "dash": dash, "year": year, "at": at, "years": range(timezone.localdate().year, 2019, -1),
         "query": query, "table": table, "at_str": at.isoformat(),
@@ -135,9 +130,10 @@ def org_dashboard(request, org):
         "legend": [(state, dashboard.STATE_LABELS[state]) for state in dashboard.SEVERITY],
         "month_state_label": dashboard.STATE_LABELS.get(query.month_state, ""),
     }
-    if org.is_branch:
+    if org.is_branch:  # this month's obligations first, and the year's campaigns (issue 13)
+        instant = timezone.now() if at == timezone.localdate() else end_of_day(at)
         context["obligations"] = current_obligations(org, now=instant)
-        context["campaigns"] = progress.get(org.pk)
+        context["campaigns"] = campaign_progress([org], year=year, now=instant).get(org.pk)
     return render(request, "inspections/dashboard.html", context)
 
 
