@@ -15,6 +15,7 @@ help:
 
 setup:
 	$(UV) sync --frozen
+	@scripts/vendor-echarts.sh
 
 run: setup
 	@scripts/system-deps.sh run

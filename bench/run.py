@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["city.py", "compliance.py", "scan.py", "import_roster.py", "recordbook.py", "campaigns.py"]
+SCRIPTS = ["city.py", "compliance.py", "scan.py", "dashboard.py", "import_roster.py", "recordbook.py", "campaigns.py"]
 
 failed = []
 for script in SCRIPTS:

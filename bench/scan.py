@@ -138,8 +138,9 @@ re-runs on the same day (idempotent: they open and close nothing). The reference
 | **Whole `scan_compliance`** (all scans + notices), steady | **{all_ms:.0f} ms** | {fmt(all_runs)} | {open_alerts:,} open alerts; {Notification.objects.count():,} notices in total |
 
 Goals (design.md): whole-city compliance scan ≤ 10 s, set-based; six-month absence scan over 100,000
-members ≤ 2 s. The meeting scan is the engine plus the alert diff; the engine (meetings/compliance.py)
-is most of it. The six-month scan is the `NOT EXISTS` anti-join (3-month window) narrowing the members,
+members ≤ 2 s. The meeting scan rebuilds the dashboards' rollup (the engine, its rows and the summaries,
+meetings/rollup.py) and diffs the alerts against the rows it wrote; the engine (meetings/compliance.py) is most
+of it (before the rollup, the scan ran the engine for the alerts and nothing else: 6.7 s steady on 2026-11-22). The six-month scan is the `NOT EXISTS` anti-join (3-month window) narrowing the members,
 then two grouped queries over the candidates' 13 months; its level logic is the pure `inspections/clock.py`.
 """
 write_section("Scanners", body)

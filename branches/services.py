@@ -16,6 +16,7 @@ from branches.models import Organization, OrgRole, PartyGroup, Role
 from branches.permissions import BRANCH_ROLES, Perm, is_global_admin, require
 from core import audit
 from core.dates import add_years
+from core.signals import announce_branch_change
 
 ORG_FIELDS = ("code", "name", "kind", "sector", "founded_on", "approval_document", "term_start", "term_end")
 
@@ -63,6 +64,8 @@ def create_organization(*, actor, parent: Organization | None, source: str = "we
     _place(org, parent)
     org.save(update_fields=["path", "depth"])
     audit.record_create(actor=actor, instance=org, source=source)
+    if org.is_branch:
+        announce_branch_change([org.pk])
     return org
 
 
@@ -91,6 +94,9 @@ def update_organization(*, actor, org: Organization, source: str = "web", **fiel
         )
     org.save()
     audit.record_update(actor=actor, instance=org, before=before, source=source)
+    if org.parent_id != before["parent"]:  # moved: its branches are summed under new ancestors
+        announce_branch_change(Organization.objects.filter(org.subtree_filter(), kind=Organization.Kind.BRANCH)
+                               .values_list("pk", flat=True))
     return org
 
 
@@ -119,6 +125,7 @@ def create_party_group(*, actor, branch: Organization, name: str, leader=None, s
     _check_group(group)
     group.save()
     audit.record_create(actor=actor, instance=group, source=source)
+    announce_branch_change([group.branch_id])  # per-group rules, the 党小组 condition
     return group
 
 
@@ -131,6 +138,7 @@ def update_party_group(*, actor, group: PartyGroup, source: str = "web", **field
     _check_group(group)
     group.save()
     audit.record_update(actor=actor, instance=group, before=before, source=source)
+    announce_branch_change([group.branch_id])
     return group
 
 
@@ -138,6 +146,7 @@ def update_party_group(*, actor, group: PartyGroup, source: str = "web", **field
 def delete_party_group(*, actor, group: PartyGroup, source: str = "web") -> None:
     audit.record_delete(actor=actor, instance=group, source=source)
     group.delete()  # members' party_group is set to NULL; membership history keeps the old group
+    announce_branch_change([group.branch_id])
 
 
 def create_or_update_user(*, username: str, password: str, name: str = ""):

@@ -65,3 +65,25 @@ def bulk_insert(model: type[models.Model], objs: list[models.Model], *, batch_si
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
+
+
+def insert_values(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert plain tuples of values (in the order of `field_names`, attnames such as "branch_id"; the
+    primary key is left to the database), without building a model instance per row: for read models
+    rewritten in bulk (300,000 rows of the compliance rollup: instances alone cost seconds). Values must
+    be what psycopg adapts as they are (str, int, bool, date, datetime, None). Returns the row count."""
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        objs = [model(**dict(zip(field_names, row, strict=True))) for row in rows]
+        model.objects.using(alias).bulk_create(objs, batch_size=1000)
+        return len(objs)
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in field_names)
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count

@@ -8,13 +8,16 @@ from django.db import transaction
 from django.dispatch import Signal
 
 # Sent once the transaction that changed a branch's records (meetings, attendance, leave, exemptions,
-# roster, 党小组, campaigns) has committed. Keyword arguments: branch_ids (a frozenset of ints).
+# roster, 党小组, campaigns) has committed. Keyword arguments: branch_ids (a frozenset of ints) and
+# years (a frozenset of the years the change concerns, or None: any, e.g. a roster change).
 branch_records_changed = Signal()
 
 
-def announce_branch_change(branch_ids: Iterable[int]) -> None:
+def announce_branch_change(branch_ids: Iterable[int], *, years: Iterable[int] | None = None) -> None:
     """Send branch_records_changed for these branches after the current transaction commits (at once
-    outside one). Services call this; receivers must be cheap or enqueue work."""
+    outside one). Services call this, naming the years when they know them (a meeting: the year it
+    was held); receivers must be cheap or enqueue work."""
     ids = frozenset(i for i in branch_ids if i is not None)
+    only = None if years is None else frozenset(years)
     if ids:
-        transaction.on_commit(lambda: branch_records_changed.send(sender=None, branch_ids=ids))
+        transaction.on_commit(lambda: branch_records_changed.send(sender=None, branch_ids=ids, years=only))

@@ -124,3 +124,23 @@ class FlagAction(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.get_kind_display()} {self.happened_on}"
+
+
+class DashboardSetting(models.Model):
+    """An upper level's choice for the dashboards of its subtree. Rankings are off unless the
+    organization (or the nearest ancestor that decided) turns them on: users complain of rankings
+    (design.md "Less 留痕 burden")."""
+
+    org = models.OneToOneField("branches.Organization", verbose_name="党组织", on_delete=models.CASCADE,
+                               related_name="dashboard_setting")
+    ranking_enabled = models.BooleanField("显示排名", default=False)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField("修改时间")
+
+    class Meta:
+        verbose_name = "督导看板设置"
+        verbose_name_plural = "督导看板设置"
+
+    def __str__(self):
+        return f"{self.org_id} 排名{'开' if self.ranking_enabled else '关'}"

@@ -26,13 +26,15 @@ from inspections.clock import Thresholds, consecutive_run, explain, level_for, t
 from inspections.models import Alert
 from inspections.notifications import notify_new_alerts
 from inspections.sources import AttendanceSource, MemberSource, theme_day_facts
-from meetings.compliance import State, compliance_for_branches
+from meetings import rollup
+from meetings.compliance import State
+from meetings.models import ComplianceRollup
 from reviews.selectors import corrections_due, overdue_rectifications, talk_coverage_candidates
 from reviews.services import sync_talk_coverage
 
 K = Alert.Kind
 L = Alert.Level
-CHUNK = 2500  # branches per compliance_for_branches call: bounded memory; fewer chunks = fewer grouped queries (bench: 500 cost ~2 s more over the city)
+CHUNK = rollup.CHUNK  # branches per engine call (the rollup evaluates in chunks of this size; bench/scan.py reads it)
 
 
 @dataclass(frozen=True)
@@ -102,24 +104,27 @@ def meeting_subject(rule_id: int, party_group_id: int | None, period_start: date
     return f"meeting:{rule_id}:{party_group_id or 0}:{period_start.isoformat()}"
 
 
-def _meeting_alerts(branches: Sequence[Organization], *, year: int, now: datetime) -> list[WantedAlert]:
+def _meeting_alerts(year: int, branch_ids: Sequence[int] | None = None) -> list[WantedAlert]:
+    """The alerts the rollup's rule-periods call for (it was just refreshed at the scan's `now`: the
+    engine runs once for both the dashboards and the alerts)."""
+    rows = ComplianceRollup.objects.filter(year=year, state__in=list(_MEETING_KIND))
+    if branch_ids is not None:
+        rows = rows.filter(branch_id__in=branch_ids)
     wanted = []
-    for chunk in chunks(branches, CHUNK):
-        for branch_id, states in compliance_for_branches(chunk, year=year, now=now).items():
-            for s in states:
-                if s.state not in _MEETING_KIND:
-                    continue  # met / pending / exempt / not_applicable: nothing owed, the alert closes
-                kind, level = _MEETING_KIND[s.state]
-                wanted.append(WantedAlert(org_id=branch_id, kind=kind, level=level, explanation=s.explanation,
-                                          subject=meeting_subject(s.rule_id, s.party_group_id, s.period_start),
-                                          period_start=s.period_start, period_end=s.period_end, rule=s.article))
+    for branch_id, state, explanation, rule_id, group_id, start, end, article in rows.values_list(
+            "branch_id", "state", "explanation", "rule_id", "party_group_id", "period_start", "period_end", "rule__article"):
+        kind, level = _MEETING_KIND[state]
+        wanted.append(WantedAlert(org_id=branch_id, kind=kind, level=level, explanation=explanation,
+                                  subject=meeting_subject(rule_id, group_id, start), period_start=start,
+                                  period_end=end, rule=article))
     return wanted
 
 
 def scan_meetings(*, now: datetime) -> ScanResult:
     """meeting_due_soon / meeting_overdue for every branch: the current year; in January also last
     year (its December, Q4 and year periods are still in their 补记 grace); and any earlier year that
-    still has open alerts, for those branches only, so a 补记 record closes them."""
+    still has open alerts, for those branches only, so a 补记 record closes them. Each year's compliance
+    rollup is rebuilt (or those branches refreshed) first, and the alerts read from it."""
     today = timezone.localdate(now)
     kinds = [K.MEETING_DUE_SOON, K.MEETING_OVERDUE]
     branches = list(Organization.objects.filter(kind=Organization.Kind.BRANCH).order_by("pk"))
@@ -136,9 +141,15 @@ def scan_meetings(*, now: datetime) -> ScanResult:
         years[year] = [b for b in branches if b.pk in org_ids]
     for year, subset in sorted(years.items()):
         scope = Q(period_start__gte=date(year, 1, 1), period_start__lt=date(year + 1, 1, 1))
-        if subset is not branches:
-            scope &= Q(org_id__in=[b.pk for b in subset])
-        part = sync_alerts(name="会议", kinds=kinds, wanted=_meeting_alerts(subset, year=year, now=now), now=now,
+        if subset is branches:
+            rollup.rebuild(now=now, years=[year])  # the dashboards' read model, from scratch
+            wanted = _meeting_alerts(year)
+        else:
+            ids = [b.pk for b in subset]
+            scope &= Q(org_id__in=ids)
+            rollup.refresh_branches(ids, now=now, years=[year])
+            wanted = _meeting_alerts(year, ids)
+        part = sync_alerts(name="会议", kinds=kinds, wanted=wanted, now=now,
                            scope=scope, close_reason="已按要求召开或不再需要（补记、免于要求或进入下一状态）")
         result.opened += part.opened
         result.closed += part.closed

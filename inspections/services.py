@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from branches.permissions import Perm, require
+from core import audit
 from core.audit import record_create
-from inspections.models import Alert, FlagAction
+from inspections.models import Alert, DashboardSetting, FlagAction
 
 K = Alert.Kind
 
@@ -34,3 +36,25 @@ def record_flag_action(*, actor, alert: Alert, kind: str, happened_on: date, not
             Alert.objects.filter(pk=alert.pk, closed_at__isnull=True).update(
                 closed_at=now, close_reason=f"党支部认定有正当理由：{notes}"[:300])
     return action
+
+
+def set_ranking(*, actor, org, enabled: bool, now: datetime, source: str = "web") -> DashboardSetting:
+    """Turn rankings on (or off) in the dashboards of `org`'s subtree: the upper level's own decision
+    (Perm.INSPECT on it); a branch has no subtree to rank."""
+    if org.is_branch:
+        raise ValidationError("排名只能由党委、党总支为其下级组织开启。")
+    require(actor, Perm.INSPECT, org)
+    with transaction.atomic():
+        setting = DashboardSetting.objects.select_for_update().filter(org=org).first()
+        before = audit.snapshot(setting) if setting else None
+        if setting is None:
+            setting = DashboardSetting(org=org)
+        setting.ranking_enabled = enabled
+        setting.updated_by = actor if getattr(actor, "pk", None) else None
+        setting.updated_at = now
+        setting.save()
+        if before is None:
+            audit.record_create(actor=actor, instance=setting, source=source)
+        else:
+            audit.record_update(actor=actor, instance=setting, before=before, source=source)
+    return setting

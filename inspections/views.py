@@ -1,16 +1,25 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from branches.access import org_page, record_page, signed_in
-from branches.permissions import Perm
+from branches.models import Organization
+from branches.permissions import Perm, has_perm
 from branches.selectors import visible_orgs
-from inspections import selectors, services
+from core.db import reads_from_replica
+from inspections import dashboard, exports, selectors, services
+from inspections.dashboard import BadParameter, dashboard_for, parse_year_at
 from inspections.forms import FlagActionForm
 from inspections.models import Alert
+from meetings.compliance import current_obligations
+from meetings.periods import end_of_day
+from reviews.selectors import campaign_progress
 
 _OPEN = {"open": True, "closed": False, "all": None}
 
@@ -78,3 +87,83 @@ def flag_action(request, alert):
     else:
         messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}" for f, e in form.errors.items()))
     return redirect("member-detail", pk=alert.member_id)
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+def _dashboard_params(request):
+    try:
+        return parse_year_at(request.GET.get("year"), request.GET.get("at"), today=timezone.localdate())
+    except BadParameter as exc:
+        return exc
+
+
+@reads_from_replica
+@org_page(Perm.VIEW)
+def org_dashboard(request, org):
+    """督导看板 of a 党委/党总支 (its subtree), or a branch's own version for its secretary."""
+    params = _dashboard_params(request)
+    if isinstance(params, BadParameter):
+        return render(request, "inspections/dashboard_error.html", {"org": org, "message": params.message}, status=400)
+    year, at = params
+    dash = dashboard_for(org, year=year, at=at)
+    query = dashboard.TableQuery.from_params(request.GET)
+    overdue_kind = request.GET.get("okind", "") if request.GET.get("okind", "") in dashboard.KINDS else ""
+    overdue_month = dashboard.TableQuery.from_params({"month": request.GET.get("omonth", ""), "month_state": "overdue"}).month
+    links = dashboard.Links(year=year, at=at)
+    overdue = dashboard.overdue_page(dash, kind=overdue_kind, month=overdue_month, page_number=request.GET.get("opage"))
+    dashboard.link_lines(overdue.object_list, links, org=lambda line: line.branch)
+    heat = Paginator(dash.children, 50).get_page(request.GET.get("hpage"))
+    dashboard.link_cells(heat.object_list, links)
+    table = None if org.is_branch else dashboard.branch_page(dash, query, request.GET.get("page"))
+    if table is not None:
+        dashboard.link_lines(table.object_list, links)
+    context = {
+        "org": org, "dash": dash, "year": year, "at": at, "years": range(timezone.localdate().year, 2019, -1),
+        "query": query, "table": table, "at_str": at.isoformat(),
+        "overdue": overdue, "overdue_kind": overdue_kind, "overdue_month": overdue_month,
+        "table_states": dashboard.TABLE_STATES.items(), "sectors": Organization.Sector.choices,
+        "kinds": [(k, dashboard.KIND_LABELS[k]) for k in dashboard.KINDS], "sorts": dashboard.SORTS,
+        "can_rank": not org.is_branch and has_perm(request.user, Perm.INSPECT, org),
+        "months": range(1, 13), "chart": dashboard.chart_data(dash),
+        "heat": heat, "own_cells": dashboard.link_cells([dashboard.ChildLine(org, dash.figures)], links)[0].cells,
+        "legend": [(state, dashboard.STATE_LABELS[state]) for state in dashboard.SEVERITY],
+        "month_state_label": dashboard.STATE_LABELS.get(query.month_state, ""),
+    }
+    if org.is_branch:  # this month's obligations first, and the year's campaigns (issue 13)
+        instant = timezone.now() if at == timezone.localdate() else end_of_day(at)
+        context["obligations"] = current_obligations(org, now=instant)
+        context["campaigns"] = campaign_progress([org], year=year, now=instant).get(org.pk)
+    return render(request, "inspections/dashboard.html", context)
+
+
+@reads_from_replica
+@org_page(Perm.VIEW)
+def dashboard_export(request, org, table):
+    """What the dashboard shows, as an Excel file with Chinese headers: the branch table (完成情况),
+    attendance (出勤) or the overdue list (逾期清单), of the subtree only, as filtered on screen."""
+    if table not in exports.TABLES:
+        raise Http404("没有这种导出表。")
+    params = _dashboard_params(request)
+    if isinstance(params, BadParameter):
+        return render(request, "inspections/dashboard_error.html", {"org": org, "message": params.message}, status=400)
+    year, at = params
+    dash = dashboard_for(org, year=year, at=at)
+    content, filename = exports.workbook(dash, table, request.GET)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@org_page(Perm.INSPECT)
+@require_POST
+def dashboard_ranking(request, org):
+    """An upper level turns rankings on or off for its own subtree."""
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        services.set_ranking(actor=request.user, org=org, enabled=enabled, now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已开启排名。" if enabled else "已关闭排名。")
+    return redirect("org-dashboard", code=org.code)

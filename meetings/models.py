@@ -369,3 +369,75 @@ class CampaignCompletion(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.branch_id} · {self.counts_on}"
+
+
+class ComplianceRollup(models.Model):
+    """The dashboards' read model: one row per branch × rule-period of a year not met on time, as the
+    compliance engine evaluated it on the branch's `ComplianceSummary.as_of_max` (meetings.rollup keeps
+    it current; met and not-applicable rule-periods are only counted, in ComplianceSummary). The
+    explanation is kept for the states someone must act on (due soon, late, overdue, made up late)."""
+
+    # A read model rewritten in bulk: no foreign-key checks in the database on 300,000 inserted rows
+    # (Django still deletes the rows of a deleted branch, rule or group).
+    branch = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False)
+    year = models.PositiveSmallIntegerField("年度")
+    rule = models.ForeignKey(QuotaRule, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    kind = models.CharField("活动类型", max_length=30, choices=QuotaRule.KIND_CHOICES)
+    party_group = models.ForeignKey("branches.PartyGroup", null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="+", db_constraint=False)
+    period_start = models.DateField("期间开始")
+    period_end = models.DateField("期间结束")  # the last day, as in the API
+    required = models.PositiveSmallIntegerField("应开")
+    held = models.PositiveSmallIntegerField("已开")
+    state = models.CharField("状态", max_length=20)
+    explanation = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "完成情况汇总（按期）"
+        verbose_name_plural = "完成情况汇总（按期）"
+        indexes = [
+            models.Index(fields=["year", "branch"], name="rollup_year_branch"),
+            models.Index(fields=["year", "state", "branch", "period_start"], name="rollup_year_state"),  # overdue lists
+        ]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.kind} {self.period_start} {self.state}"
+
+
+class ComplianceSummary(models.Model):
+    """Summable figures of one organization's subtree (a branch: itself) for one year, built from
+    ComplianceRollup rows, attendance and the roster; a dashboard reads its organization's row and its
+    children's rows, never thousands of branches. See meetings.rollup for the definitions."""
+
+    org = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    year = models.PositiveSmallIntegerField("年度")
+    as_of_min = models.DateField("最早评估日")
+    as_of_max = models.DateField("最晚评估日")
+    final = models.BooleanField("年度已定", default=False,
+                                help_text="评估时该年度各期补记期均已结束，此后只随记录变化而变化。")
+    branches = models.PositiveIntegerField("党支部数", default=0)
+    compliant_branches = models.PositiveIntegerField("无逾期党支部数", default=0)
+    members = models.PositiveIntegerField("党员数", default=0)
+    present = models.PositiveIntegerField("出席人次", default=0)
+    leave = models.PositiveIntegerField("请假人次", default=0)
+    absent = models.PositiveIntegerField("缺席人次", default=0)
+    periods = models.PositiveIntegerField("已结束期数", default=0)
+    met = models.PositiveIntegerField("已完成期数", default=0)
+    met_late = models.PositiveIntegerField("补记完成期数", default=0)
+    late = models.PositiveIntegerField("补记期内期数", default=0)
+    overdue = models.PositiveIntegerField("逾期期数", default=0)
+    rate = models.FloatField("完成率", null=True, blank=True)
+    worst = models.CharField("最差状态", max_length=20, blank=True)
+    kinds = models.JSONField("按类型", default=dict)  # kind -> [periods, met, met_late, late, overdue]
+    months = models.JSONField("按月", default=dict)  # "1".."12" -> state -> [branches whose worst it is, rule-periods]
+    refreshed_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "完成情况汇总（按组织）"
+        verbose_name_plural = "完成情况汇总（按组织）"
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="compliance_summary_unique")]
+        indexes = [models.Index(fields=["year", "worst"], name="summary_year_worst")]
+
+    def __str__(self):
+        return f"{self.org_id} {self.year}"

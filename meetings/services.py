@@ -14,6 +14,7 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
+from core.signals import announce_branch_change
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
 from meetings.periods import local_midnight
 from meetings.policy import RuleBook
@@ -144,8 +145,10 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
             raise ValidationError({"branch": "会议不能改记到其他党支部。"})
         check_not_locked(branch, timezone.localdate(meeting.held_at).year)
         before = audit.snapshot(meeting)
+        before_held = meeting.held_at  # a corrected date moves the meeting out of its old year's counts
     else:
         meeting, before = Meeting(branch=branch, recorded_at=now, recorded_by=actor if getattr(actor, "pk", None) else None), None
+        before_held = None
     if meeting.status == Meeting.Status.PLANNED:
         meeting.recorded_at = now  # recorded now, whenever it was planned
         meeting.recorded_by = actor if getattr(actor, "pk", None) else None
@@ -163,6 +166,8 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:
         audit.record_update(actor=actor, instance=meeting, before=before, source=source)
+    announce_branch_change([branch.pk], years={timezone.localdate(held_at).year} | (
+        {timezone.localdate(before_held).year} if before_held else set()))
     return meeting
 
 
@@ -229,6 +234,7 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
     if approve:  # a meeting already recorded: the approved leave fills its attendance
         Attendance.objects.filter(meeting=leave.meeting, member=leave.member).update(
             status=Attendance.Status.LEAVE, reason=leave.reason[:200])
+        announce_branch_change([leave.meeting.branch_id], years={timezone.localdate(leave.meeting.held_at).year})
     audit.record_update(actor=actor, instance=leave, before=before, source=source)
     return leave
 
@@ -292,6 +298,8 @@ def decide_exemption(*, actor, exemption: Exemption, approve: bool, now: datetim
     exemption.decided_by, exemption.decided_at = actor, now
     exemption.save()
     audit.record_update(actor=actor, instance=exemption, before=before, source=source)
+    if approve:
+        announce_branch_change([exemption.branch_id], years=range(exemption.starts_on.year, exemption.ends_on.year + 1))
     return exemption
 
 

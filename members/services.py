@@ -11,6 +11,7 @@ from branches import services as branch_services
 from branches.models import Organization, PartyGroup
 from core import audit
 from core.dates import add_years
+from core.signals import announce_branch_change
 from members import idnumber
 from members.models import Member, Membership
 
@@ -76,6 +77,7 @@ def create_member(*, actor, branch: Organization, id_number: str, party_group: P
     Membership.objects.create(member=member, branch=branch, party_group=party_group,
                               started_on=branch_since or member.joined_on, reason=Membership.Reason.JOINED)
     audit.record_create(actor=actor, instance=member, source=source)
+    announce_branch_change([branch.pk])
     return member
 
 
@@ -100,6 +102,7 @@ def update_member(*, actor, member: Member, id_number: str | None = None, branch
     _validate(member)
     member.save()
     audit.record_update(actor=actor, instance=member, before=before, source=source)
+    announce_branch_change([member.branch_id])  # status, category: the roster and the committee rule
     to_branch = branch or member.branch
     to_group = member.party_group if party_group is _KEEP else party_group
     if to_branch.pk != member.branch_id or (to_group.pk if to_group else None) != member.party_group_id:
@@ -123,6 +126,7 @@ def transfer_member(*, actor, member: Member, to_branch: Organization, on: date,
     member.branch, member.party_group = to_branch, party_group
     member.save(update_fields=["branch", "party_group", "updated_at"])
     audit.record_update(actor=actor, instance=member, before=before, source=source)
+    announce_branch_change([before["branch"], to_branch.pk])
     return member
 
 

@@ -4,7 +4,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from branches.access import SIGNED_IN, DeclaredPermissionMixin, public
 from branches.api import OrganizationViewSet
-from inspections.api import AlertViewSet
+from inspections.api import AlertViewSet, DashboardView
 from meetings.api import ComplianceView, LeaveRequestViewSet, MeetingViewSet
 from members.api import MemberViewSet, PartyGroupViewSet
 from reviews.api import (
@@ -42,5 +42,6 @@ router.register("warning-educations", WarningEducationViewSet, basename="warning
 urlpatterns = [
     path("auth/token/", public(obtain_auth_token), name="api-token"),
     path("orgs/<slug:code>/compliance/", ComplianceView.as_view(), name="org-compliance"),
+    path("orgs/<slug:code>/dashboard/", DashboardView.as_view(), name="org-dashboard"),
     path("", include(router.urls)),
 ]

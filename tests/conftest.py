@@ -25,6 +25,23 @@ def pytest_collection_modifyitems(items):
     items[:] = [item for item in items if item not in e2e] + e2e
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A read replica as Django's TEST MIRROR of the primary, as DATABASE_REPLICA_URL configures one in
+    production (orglife/settings.py). Reads go there only where a test turns REPLICA_READS on
+    (tests/e2e/test_replica_reads.py): a mirror is another connection, which cannot see the uncommitted
+    rows of an ordinary test."""
+    from django.conf import settings
+    from django.db import connections
+
+    if "replica" not in settings.DATABASES:
+        replica = {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}}
+        settings.DATABASES["replica"] = replica
+        connections.settings["replica"] = connections.configure_settings(
+            {"default": settings.DATABASES["default"], "replica": replica})["replica"]
+    settings.REPLICA_READS = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's 1M iterations cost ~0.3 s per user; tests check permissions, not hashing strength.

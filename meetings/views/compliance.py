@@ -1,5 +1,8 @@
 """What a branch owes (the compliance engine's states with their reasons) and its members' attendance."""
 
+from contextlib import suppress
+from datetime import date
+
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -8,6 +11,8 @@ from branches.models import Organization
 from branches.permissions import Perm
 from meetings.attendance import member_month_grid
 from meetings.compliance import State, compliance_for_branch
+from meetings.models import Meeting, QuotaRule
+from meetings.periods import end_of_day, local_midnight
 from meetings.selectors import year_marks
 from members.selectors import roster_at
 
@@ -17,15 +22,71 @@ FIRST_YEAR = 2020  # the year picker's oldest year
 
 @org_page(Perm.VIEW, kind=BRANCH)
 def compliance_year(request, branch):
-    now = timezone.now()
+    """The branch's rule-periods of a year with their states and reasons; the dashboards drill down here
+    (`month`: periods ending in that month, `state`, `kind`, `at`: as it stood at the end of that day),
+    and each row links the meetings that counted for it (or, if none did, the others of its period)."""
     this_year = timezone.localdate().year
     try:
         year = int(request.GET.get("year", this_year))
     except ValueError:
         year = this_year
-    states = [s for s in compliance_for_branch(branch, year=year, now=now) if s.state != State.NOT_APPLICABLE]
-    return render(request, "meetings/compliance.html", {"branch": branch, "year": year, "states": states,
-                                                        "years": range(this_year, FIRST_YEAR - 1, -1)})
+    now = timezone.now()
+    raw_at = request.GET.get("at", "")
+    at = None
+    with suppress(ValueError):  # a mistyped date falls back to now; the dashboard validates the ones it sends
+        at = date.fromisoformat(raw_at) if raw_at else None
+    if at is not None and 2000 <= at.year <= 2100 and at < timezone.localdate():
+        now = end_of_day(at)
+    else:
+        at = None
+    filters = _obligation_filters(request.GET)
+    states = [s for s in compliance_for_branch(branch, year=year, now=now) if s.state != State.NOT_APPLICABLE
+              and all(test(s) for test in filters.values())]
+    return render(request, "meetings/compliance.html", {
+        "branch": branch, "year": year, "years": range(this_year, FIRST_YEAR - 1, -1), "at": at,
+        "rows": _with_meetings(branch, states, year=year, now=now), "filters": filters,
+        "filter_labels": _filter_labels(request.GET, filters),
+    })
+
+
+def _obligation_filters(params) -> dict:
+    filters = {}
+    month = params.get("month", "")
+    if month.isdigit() and 1 <= int(month) <= 12:
+        filters["month"] = lambda s, m=int(month): s.period.last_day.month == m
+    if params.get("state", "") in State.values:
+        filters["state"] = lambda s, wanted=params["state"]: s.state == wanted
+    if params.get("kind", "") in dict(QuotaRule.KIND_CHOICES):
+        filters["kind"] = lambda s, wanted=params["kind"]: s.kind == wanted
+    return filters
+
+
+def _filter_labels(params, filters) -> list[str]:
+    labels = []
+    if "month" in filters:
+        labels.append(f"{int(params['month'])}月到期")
+    if "state" in filters:
+        labels.append(State(params["state"]).label)
+    if "kind" in filters:
+        labels.append(dict(QuotaRule.KIND_CHOICES)[params["kind"]])
+    return labels
+
+
+def _with_meetings(branch, states, *, year: int, now) -> list[tuple]:
+    """(state, meetings that counted for it, other meetings of its period) per rule-period: the
+    drill-down from an obligation to the meeting record. One query for the branch's year."""
+    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    meetings = list(Meeting.objects.filter(branch=branch, status=Meeting.Status.HELD, held_at__gte=start,
+                                           held_at__lt=end, held_at__lte=now, recorded_at__lte=now)
+                    .prefetch_related("kinds").order_by("held_at"))
+    rows = []
+    for s in states:
+        lo, hi = local_midnight(s.period.start), local_midnight(s.period.end)
+        in_period = [m for m in meetings if lo <= m.held_at < hi]
+        counted = [m for m in in_period if (s.kind == QuotaRule.ALL_ACTIVITIES or s.kind in m.kind_values)
+                   and (s.party_group_id is None or m.party_group_id == s.party_group_id)]
+        rows.append((s, counted, [m for m in in_period if m not in counted] if not counted else []))
+    return rows
 
 
 @org_page(Perm.VIEW, kind=BRANCH)

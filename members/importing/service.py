@@ -10,6 +10,7 @@ from django.utils import timezone
 from core import audit
 from core.bulk import bulk_insert
 from core.models import AuditEntry
+from core.signals import announce_branch_change
 from members.importing.files import (
     BATCH_SIZE,
     ERROR_LIMIT,
@@ -86,6 +87,8 @@ def _write(plan: Plan, *, actor, today: date) -> None:
                       items=((m, audit.snapshot(m)) for m in new_members))
     audit.record_many(actor=actor, action=AuditEntry.Action.UPDATE, source="import",
                       items=((m, audit.diff(before, audit.snapshot(m))) for _, m, before in plan.updated))
+    announce_branch_change({m.branch_id for m in new_members} | {m.branch_id for _, m, _ in plan.updated}
+                           | {before.get("branch") for _, _, before in plan.updated} | {m.branch_id for _, m in plan.moved})
 
 
 # --------------------------------------------------------------------------- uploads (page, admin, Celery)
