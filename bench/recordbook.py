@@ -117,7 +117,8 @@ def _seed_branch(rng, seq, *, parent, code, name, scale: int, paragraphs: int) -
         actor=None, parent=parent, code=code, kind=Organization.Kind.BRANCH, name=name,
         sector=Organization.Sector.COMMUNITY, founded_on=date(2003, 7, 1), approval_document="江组〔2003〕12号",
         term_start=date(2023, 6, 1), term_end=date(2026, 5, 31))
-    groups = [branch_services.create_party_group(actor=None, branch=branch, name=f"第{i}党小组") for i in "一二三"]
+    groups = [branch_services.create_party_group(actor=None, branch=branch, name=f"第{i}党小组",
+                                                 set_up_on=date(2003, 7, 1)) for i in "一二三"]
     posts = ["secretary", "deputy_secretary", "organization_member", "propaganda_member", "discipline_member"]
     members = []
     for i in range(30):

@@ -14,7 +14,7 @@ class OrganizationAdmin(ReadOnlyAdmin):
 
 @admin.register(PartyGroup)
 class PartyGroupAdmin(ReadOnlyAdmin):
-    list_display = ["name", "branch", "leader"]
+    list_display = ["name", "branch", "leader", "set_up_on", "dissolved_on"]
     search_fields = ["name", "branch__name"]
     list_select_related = ["branch", "leader"]
 

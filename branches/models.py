@@ -1,7 +1,10 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 code_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,32}$", "组织代码只能包含字母、数字、下划线和连字符，最长32位。")
 
@@ -82,17 +85,30 @@ class PartyGroup(models.Model):
     name = models.CharField("党小组名称", max_length=50)
     leader = models.ForeignKey("members.Member", verbose_name="党小组长", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="led_groups")
+    # Dated facts (domain-rules "Clarifications"): a period is judged by the groups that existed on its
+    # first day, so a group formed in October does not change how January is judged.
+    set_up_on = models.DateField("成立日期", default=timezone.localdate)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True, help_text="撤销当日起不再计入党小组。")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "党小组"
         verbose_name_plural = "党小组"
         ordering = ["branch_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["branch", "name"], name="group_name_unique_in_branch",
-                                               violation_error_message="本支部已有同名党小组。")]
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "name"], name="group_name_unique_in_branch",
+                                    violation_error_message="本支部已有同名党小组。"),
+            models.CheckConstraint(condition=Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=F("set_up_on")),
+                                   name="group_dissolved_after_set_up",
+                                   violation_error_message="撤销日期须晚于成立日期。"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def existed_on(self, day: date) -> bool:
+        """Whether the group existed on `day` ([set_up_on, dissolved_on))."""
+        return self.set_up_on <= day and (self.dissolved_on is None or day < self.dissolved_on)
 
 
 class Role(models.TextChoices):

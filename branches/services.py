@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from branches.models import Organization, OrgRole, PartyGroup, Role
 from branches.permissions import BRANCH_ROLES, Perm, is_global_admin, require
@@ -120,8 +121,11 @@ def _check_group(group: PartyGroup) -> None:
 
 
 @transaction.atomic
-def create_party_group(*, actor, branch: Organization, name: str, leader=None, source: str = "web") -> PartyGroup:
-    group = PartyGroup(branch=branch, name=name, leader=leader)
+def create_party_group(*, actor, branch: Organization, name: str, leader=None, set_up_on: date | None = None,
+                       dissolved_on: date | None = None, source: str = "web") -> PartyGroup:
+    """A 党小组 set up on `set_up_on` (default: today); the periods from then on are judged with it."""
+    group = PartyGroup(branch=branch, name=name, leader=leader, set_up_on=set_up_on or timezone.localdate(),
+                       dissolved_on=dissolved_on)
     _check_group(group)
     group.save()
     audit.record_create(actor=actor, instance=group, source=source)
@@ -132,7 +136,9 @@ def create_party_group(*, actor, branch: Organization, name: str, leader=None, s
 @transaction.atomic
 def update_party_group(*, actor, group: PartyGroup, source: str = "web", **fields) -> PartyGroup:
     before = audit.snapshot(group)
-    for name in ("name", "leader"):
+    if fields.get("set_up_on", group.set_up_on) is None:
+        fields.pop("set_up_on")  # left empty on the form: the group keeps its date
+    for name in ("name", "leader", "set_up_on", "dissolved_on"):
         if name in fields:
             setattr(group, name, fields[name])
     _check_group(group)

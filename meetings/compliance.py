@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from branches.models import Organization, PartyGroup
 from meetings.models import CampaignCompletion, Exemption, Meeting, MeetingKind, QuotaRule
 from meetings.periods import Period, local_midnight
 from meetings.policy import RuleBook
-from members.selectors import branch_facts_for
+from members.selectors import BranchFacts, branch_facts_on
 
 
 class State(models.TextChoices):
@@ -55,6 +55,8 @@ class RuleState:
     now: datetime = field(repr=False, compare=False)
     not_applicable_reason: str = field(default="", repr=False, compare=False)
     exemption: Exemption | None = field(default=None, repr=False, compare=False)
+    on_time: int | None = field(default=None, repr=False, compare=False)  # held by records entered within grace
+    facts: BranchFacts | None = field(default=None, repr=False, compare=False)  # what a conditional rule was judged by
 
     @property
     def kind_label(self) -> str:
@@ -85,13 +87,20 @@ def _md(day: date, ref_year: int) -> str:
     return f"{day.month}月{day.day}日" if day.year == ref_year else f"{day.year}年{day.month}月{day.day}日"
 
 
-def _state(rule: QuotaRule, period: Period, held: int, now: datetime, not_applicable: str, exemption) -> str:
+def grace_end(rule: QuotaRule, period: Period) -> datetime:
+    """The instant the period's 补记 window closes: a record entered from then on is too late for it."""
+    return local_midnight(period.end + timedelta(days=rule.grace_days))
+
+
+def _state(rule: QuotaRule, period: Period, held: int, now: datetime, not_applicable: str, exemption,
+           on_time: int | None = None) -> str:
     if not_applicable:
         return State.NOT_APPLICABLE
     if exemption is not None:
         return State.EXEMPT
     if held >= rule.minimum:
-        return State.MET
+        # design.md: met only by records entered after the grace window ended → 补记完成, not 已完成
+        return State.MET_LATE if on_time is not None and on_time < rule.minimum else State.MET
     end = local_midnight(period.end)
     if now < end - timedelta(days=rule.warning_days):
         return State.PENDING
@@ -108,12 +117,31 @@ def _explain(s: RuleState) -> str:
     verb = "完成" if rule.counted_from == QuotaRule.CountedFrom.COMPLETIONS else "开"
     counted = f"{label}：{period.label}应{verb}{s.required}次，已{verb}{s.held}次"
     last_grace_day = period.end + timedelta(days=rule.grace_days - 1)
+    judged = _judged_by(s)
     if s.state == State.NOT_APPLICABLE:
-        return f"{label}：{s.not_applicable_reason}，不作要求。"
+        return f"{label}：{s.not_applicable_reason}，不作要求。{judged}"
+    return _explain_counted(s, label, counted, last_grace_day, year) + judged
+
+
+def _judged_by(s: RuleState) -> str:
+    """Which facts a conditional rule was judged by (domain-rules "Clarifications": those of the period)."""
+    if s.facts is None or s.rule.condition == QuotaRule.Condition.ALWAYS:
+        return ""
+    f = s.facts
+    groups = f"党小组{f.group_count}个" if f.group_count else "未划分党小组"
+    return (f"（按该期首日即{_md(s.period.start, s.period.start.year)}的党小组与正式党员人数判断：{groups}，"
+            f"正式党员{f.full_member_count}人。）")
+
+
+def _explain_counted(s: RuleState, label: str, counted: str, last_grace_day: date, year: int) -> str:
+    rule, period = s.rule, s.period
     if s.state == State.EXEMPT:
         ex = s.exemption
         return (f"{label}：{period.label}党支部暂不参加组织生活（{ex.get_reason_display()}，"
                 f"{_md(ex.starts_on, year)}至{_md(ex.ends_on, year)}），不作要求。")
+    if s.state == State.MET_LATE:
+        return (f"{counted}；{period.unit}已于{_md(period.last_day, year)}结束，补记期至{_md(last_grace_day, year)}"
+                f"截止时仅录入{s.on_time}次，其后补记完成。")
     if s.state == State.MET:
         if rule.target and s.held < rule.target:
             return f"{counted}，已达到最低要求（目标{rule.target}次）。"
@@ -132,11 +160,13 @@ def _explain(s: RuleState) -> str:
 
 
 def evaluate(*, rule: QuotaRule, period: Period, held: int, now: datetime, party_group: PartyGroup | None = None,
-             not_applicable: str = "", exemption: Exemption | None = None) -> RuleState:
-    """The state of one rule for one period at `now` (pure: no queries)."""
+             not_applicable: str = "", exemption: Exemption | None = None, on_time: int | None = None,
+             facts: BranchFacts | None = None) -> RuleState:
+    """The state of one rule for one period at `now` (pure: no queries). `on_time` is how many of the
+    `held` were entered before the period's grace window closed (None: all of them)."""
     return RuleState(rule.kind, party_group.id if party_group else None, party_group.name if party_group else "",
-                     period, rule.minimum, held, _state(rule, period, held, now, not_applicable, exemption),
-                     rule.article, rule.id, rule, now, not_applicable, exemption)
+                     period, rule.minimum, held, _state(rule, period, held, now, not_applicable, exemption, on_time),
+                     rule.article, rule.id, rule, now, not_applicable, exemption, on_time, facts)
 
 
 @dataclass
@@ -195,57 +225,115 @@ def completion_counts(branch_ids: Sequence[int], *, year: int, now: datetime) ->
     return {(branch_id, kind, month): n for branch_id, kind, month, n in rows}
 
 
+@dataclass
+class LateRecords:
+    """Held meetings recorded at least the shortest grace after they were held: the only records that can
+    have missed a period's 补记 window (all the others were entered before any window closed)."""
+
+    by_kind: dict  # (branch, kind) -> [(month, party group, recorded_at)]
+    by_branch: dict  # branch -> [(month, recorded_at)], each meeting once
+
+    @staticmethod
+    def after(records, period: Period, cutoff: datetime, group_id: int | None = None, grouped: bool = False) -> int:
+        months = period.months()
+        return sum(1 for month, *rest in records if month in months and rest[-1] >= cutoff
+                   and (not grouped or rest[0] == group_id))
+
+
+def late_records(branch_ids: Sequence[int], *, year: int, now: datetime, min_grace_days: int) -> LateRecords:
+    """One query: the year's held meetings recorded `min_grace_days` or more after they were held (by `now`)."""
+    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    rows = (MeetingKind.objects
+            .filter(meeting__branch_id__in=branch_ids, meeting__status=Meeting.Status.HELD, meeting__held_at__gte=start,
+                    meeting__held_at__lt=end, meeting__held_at__lte=now, meeting__recorded_at__lte=now,
+                    meeting__recorded_at__gte=F("meeting__held_at") + timedelta(days=min_grace_days))
+            .values_list("meeting_id", "meeting__branch_id", "meeting__party_group_id", "kind", "meeting__held_at",
+                         "meeting__recorded_at"))
+    result, seen = LateRecords(defaultdict(list), defaultdict(list)), set()
+    for meeting_id, branch_id, group_id, kind, held_at, recorded_at in rows:
+        month = timezone.localtime(held_at).month
+        result.by_kind[(branch_id, kind)].append((month, group_id, recorded_at))
+        if meeting_id not in seen:
+            seen.add(meeting_id)
+            result.by_branch[branch_id].append((month, recorded_at))
+    return result
+
+
+def month_starts(year: int) -> list[date]:
+    """The days the engine reads a branch's facts on: every period of a rule begins on one of them."""
+    return [date(year, month, 1) for month in range(1, 13)]
+
+
 def compliance_for_branches(branches: Sequence[Organization], *, year: int, now: datetime) -> dict[int, list[RuleState]]:
-    """Every rule-period of `year` for each branch, evaluated at `now`, in a constant number of queries."""
+    """Every rule-period of `year` for each branch, evaluated at `now`, in a constant number of queries.
+
+    Each period is judged by the facts of its first day (the roster from membership history, the 党小组
+    that existed then), never by today's branch; a period met only by records entered after its grace
+    window is `met_late`."""
     branches = [b for b in branches if b.is_branch]
     if not branches:
         return {}
     ids = [b.pk for b in branches]
     book = RuleBook.load()
-    today = timezone.localdate(now) if timezone.localdate(now).year == year else date(year, 12, 31)
-    facts = branch_facts_for(branches, at=today)
+    facts = branch_facts_on(branches, days=month_starts(year))
     groups = defaultdict(list)
-    for group in PartyGroup.objects.filter(branch_id__in=ids).order_by("name"):
+    for group in PartyGroup.objects.filter(branch_id__in=ids, set_up_on__lte=date(year, 12, 31)).filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=date(year, 1, 1))).order_by("name"):
         groups[group.branch_id].append(group)
     exemptions = defaultdict(list)
     for ex in Exemption.objects.filter(branch_id__in=ids, member__isnull=True, status=Exemption.Status.APPROVED,
                                        starts_on__lte=date(year, 12, 31), ends_on__gte=date(year, 1, 1)):
         exemptions[ex.branch_id].append(ex)
     counts = held_counts(ids, year=year, now=now)
+    late = late_records(ids, year=year, now=now, min_grace_days=book.min_grace_days)
     completed = HeldCounts({}, completion_counts(ids, year=year, now=now), {})
+    PER_GROUP, ALWAYS, COMPLETIONS = QuotaRule.Condition.PER_GROUP, QuotaRule.Condition.ALWAYS, QuotaRule.CountedFrom.COMPLETIONS
 
     result = {}
     for branch in branches:
         branch_id = branch.id  # plain attributes: `.pk` is a property call, hundreds of thousands of times
-        fact = facts[branch_id]
         branch_exemptions = exemptions.get(branch_id, ())
+        branch_groups = groups.get(branch_id, ())
         na_reasons = {}
         states = []
         for rp in book.periods(branch, year):
             rule, period = rp.rule, rp.period
             exemption = next((e for e in branch_exemptions if e.starts_on <= period.start and e.ends_on >= period.last_day),
-                             None)
-            if rule.condition == QuotaRule.Condition.PER_GROUP:
-                for group in groups.get(branch_id, ()):
+                             None) if branch_exemptions else None
+            condition = rule.condition
+            fact = None if condition == ALWAYS else facts[(branch_id, period.start)]
+            if condition == PER_GROUP:
+                records = late.by_kind.get((branch_id, rule.kind))
+                for group in branch_groups:
+                    if not group.existed_on(period.start):
+                        continue
                     held = counts.group(branch_id, group.id, rule.kind, period)
+                    on_time = None
+                    if records and held >= rule.minimum:
+                        on_time = held - late.after(records, period, grace_end(rule, period), group.id, grouped=True)
                     states.append(evaluate(rule=rule, period=period, held=held, now=now, party_group=group,
-                                           exemption=exemption))
+                                           exemption=exemption, on_time=on_time, facts=fact))
                 continue
-            if rule.counted_from == QuotaRule.CountedFrom.COMPLETIONS:  # a campaign, not any meeting of the kind
-                held = completed.kind(branch_id, rule.kind, period)
+            if rule.counted_from == COMPLETIONS:  # a campaign, not any meeting of the kind
+                held, records = completed.kind(branch_id, rule.kind, period), None
             elif rule.kind == QuotaRule.ALL_ACTIVITIES:
-                held = counts.activities(branch_id, period)
+                held, records = counts.activities(branch_id, period), late.by_branch.get(branch_id)
             else:
-                held = counts.kind(branch_id, rule.kind, period)
-            if rule.condition not in na_reasons:
-                na_reasons[rule.condition] = _not_applicable(rule, fact)
-            states.append(evaluate(rule=rule, period=period, held=held, now=now,
-                                   not_applicable=na_reasons[rule.condition], exemption=exemption))
+                held, records = counts.kind(branch_id, rule.kind, period), late.by_kind.get((branch_id, rule.kind))
+            on_time = None
+            if records and held >= rule.minimum:
+                on_time = held - late.after(records, period, grace_end(rule, period))
+            na_key = (condition, period.start)
+            if na_key not in na_reasons:
+                na_reasons[na_key] = not_applicable_reason(rule, fact) if fact is not None else ""
+            states.append(evaluate(rule=rule, period=period, held=held, now=now, not_applicable=na_reasons[na_key],
+                                   exemption=exemption, on_time=on_time, facts=fact))
         result[branch_id] = states
     return result
 
 
-def _not_applicable(rule: QuotaRule, facts) -> str:
+def not_applicable_reason(rule: QuotaRule, facts: BranchFacts) -> str:
+    """Why a conditional rule does not apply to a branch with these facts ("" when it applies)."""
     if rule.condition == QuotaRule.Condition.HAS_COMMITTEE and not facts.needs_committee:
         return (f"党支部正式党员{facts.full_member_count}人，不足{facts.committee_min_full_members}人，"
                 "未设支部委员会")

@@ -28,6 +28,8 @@ class RuleBook:
         self.keys = sorted({rule.key for rule in rules})
         self._override_orgs = {rule.org_id for rule in rules if rule.org_id}
         self._memo: dict[tuple, list[RulePeriod]] = {}
+        # the shortest 补记 window of any rule: a record entered sooner after its meeting is on time for every period
+        self.min_grace_days = min((rule.grace_days for rule in rules), default=0)
 
     @classmethod
     def load(cls) -> "RuleBook":
@@ -58,8 +60,9 @@ class RuleBook:
             self._memo[memo_key] = found
         return self._memo[memo_key]
 
-    def periods_of_kind_containing(self, branch: Organization, kind: str, day: date) -> list[Period]:
-        """The periods that a meeting of `kind` held on `day` counts toward (for the 补记 mark)."""
+    def rule_periods_containing(self, branch: Organization, kind: str, day: date) -> list[RulePeriod]:
+        """The rules of `kind` in force on `day` for the branch, each with its period containing `day`,
+        whatever their condition (meetings.timeliness keeps those that apply to the branch then)."""
         signature = self._signature(branch)
         result = []
         for key in self.keys:
@@ -67,5 +70,9 @@ class RuleBook:
                 continue
             rule = self._in_force(key, signature, day)
             if rule is not None:
-                result.append(period_containing(rule.period, day))
+                result.append(RulePeriod(rule, period_containing(rule.period, day)))
         return result
+
+    def periods_of_kind_containing(self, branch: Organization, kind: str, day: date) -> list[Period]:
+        """The periods of the rules of `kind` in force on `day` that contain it."""
+        return [rp.period for rp in self.rule_periods_containing(branch, kind, day)]

@@ -11,10 +11,9 @@ from branches.permissions import Perm, org_filter
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
 from meetings.periods import local_midnight
 from members.models import Member
-from members.selectors import memberships_on
+from members.selectors import INACTIVE_STATUSES, memberships_on
 
 _BRANCH_WIDE = set(Kind.values) - {Kind.GROUP_MEETING, Kind.BRANCH_COMMITTEE}
-INACTIVE_STATUSES = (Member.Status.SUSPENDED, Member.Status.REMOVED, Member.Status.DECEASED)
 
 
 def expected_members(*, branch: Organization, on: date, kinds, party_group: PartyGroup | None = None) -> QuerySet[Member]:

@@ -16,9 +16,8 @@ from branches.permissions import Perm, has_perm
 from core import audit
 from core.signals import announce_branch_change
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
-from meetings.periods import local_midnight
-from meetings.policy import RuleBook
 from meetings.selectors import meeting_expected
+from meetings.timeliness import is_late_entry
 from members.models import Member
 
 
@@ -73,14 +72,6 @@ def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, re
             errors[field] = f"{label}须为本支部党员。"
     if errors:
         raise ValidationError(errors)
-
-
-def _late_entry(branch: Organization, kinds, held_at: datetime, recorded_at: datetime) -> bool:
-    """补记: recorded after a period the meeting counts toward had already ended."""
-    book = RuleBook.load()
-    day = timezone.localdate(held_at)
-    ends = [local_midnight(p.end) for kind in kinds for p in book.periods_of_kind_containing(branch, kind, day)]
-    return any(recorded_at >= end for end in ends)
 
 
 def approved_leave_marks(meeting: Meeting) -> dict[int, Mark]:
@@ -157,7 +148,8 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     for name in MEETING_FIELDS:
         setattr(meeting, name, values[name])
     meeting.status = Meeting.Status.HELD
-    meeting.late_entry = _late_entry(branch, kinds, held_at, meeting.recorded_at)
+    meeting.late_entry = is_late_entry(branch=branch, kinds=kinds, held_at=held_at, recorded_at=meeting.recorded_at,
+                                       party_group=party_group)
     meeting.full_clean(exclude=["recorded_by", "host", "recorder", "party_group", "branch"])
     meeting.save()
     _save_kinds(meeting, kinds)

@@ -101,7 +101,9 @@ class PartyGroupSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartyGroup
-        fields = ["id", "branch", "name", "leader"]
+        fields = ["id", "branch", "name", "leader", "set_up_on", "dissolved_on"]
+        extra_kwargs = {"set_up_on": {"required": False, "help_text": "成立日期；新建时默认为当天。各期按当期首日存在的党小组判断。"},
+                        "dissolved_on": {"required": False, "help_text": "撤销日期（含当日起不再计入），未撤销为 null。"}}
         validators = []  # (branch, name) uniqueness is checked by the service's full_clean
 
 

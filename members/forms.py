@@ -62,12 +62,16 @@ class TransferForm(forms.Form):
 class PartyGroupForm(forms.ModelForm):
     class Meta:
         model = PartyGroup
-        fields = ["name", "leader"]
+        fields = ["name", "leader", "set_up_on", "dissolved_on"]
+        widgets = {"set_up_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "dissolved_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {"set_up_on": "各期按当期首日存在的党小组判断是否“已划分党小组”。"}
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["leader"].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
         self.fields["leader"].required = False
+        self.fields["set_up_on"].required = False  # the service defaults a new group to today
 
     def _post_clean(self):
         pass

@@ -1,5 +1,6 @@
 """Read-side queries for members: what a user may see, and who belonged where when."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -7,8 +8,11 @@ from django.db.models import Count, Q, QuerySet
 
 from branches.models import Organization, PartyGroup, PolicyValue
 from branches.permissions import Perm, has_perm, org_filter
-from branches.policy import policy_values
+from branches.policy import policy_values_on
 from members.models import Member, Membership
+
+# Members who no longer take part: not on any roster, whatever their membership rows say.
+INACTIVE_STATUSES = (Member.Status.SUSPENDED, Member.Status.REMOVED, Member.Status.DECEASED)
 
 
 def visible_members(user) -> QuerySet[Member]:
@@ -62,46 +66,73 @@ class BranchFacts:
     below_minimum: bool  # fewer 正式党员 than a branch needs (联合党支部)
     over_soft_max: bool  # 党员人数一般不超过 threshold: a warning, not a block
     should_split_groups: bool  # large branch without 党小组
+    on: date | None = None  # the day the facts describe
 
     @property
     def has_groups(self) -> bool:
         return self.group_count > 0
 
 
-def branch_facts_for(branches: list[Organization], *, at: date) -> dict[int, BranchFacts]:
-    """Facts for many branches with a constant number of queries."""
-    active = Q(members__status=Member.Status.NORMAL)
-    counts = {
-        row["pk"]: row
-        for row in Organization.objects.filter(pk__in=[b.pk for b in branches]).annotate(
-            total=Count("members", filter=active),
-            full=Count("members", filter=active & Q(members__category=Member.Category.FULL)),
-        ).values("pk", "total", "full")
-    }
-    groups = dict(
-        PartyGroup.objects.filter(branch__in=[b.pk for b in branches]).values("branch").annotate(n=Count("id"))
-        .values_list("branch", "n")
-    )
+def branch_facts_on(branches: list[Organization], *, days: list[date]) -> dict[tuple[int, date], BranchFacts]:
+    """{(branch id, day): facts} as they stood on each day (domain-rules "Clarifications": conditions are
+    judged on the facts of the period, never on today's branch): the roster from membership history (rows
+    open on the day, of members not suspended, removed or deceased; 正式党员 once confirmed), the 党小组 that
+    existed that day. One grouped query over memberships, one over groups, and the thresholds in force."""
+    days = sorted(set(days))
+    ids = [b.pk for b in branches]
+    if not ids or not days:
+        return {}
+    counts = {}
+    aggregates = {}
+    for i, day in enumerate(days):
+        open_on = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+        full_on = Q(member__category=Member.Category.FULL) & (
+            Q(member__confirmed_on__isnull=True) | Q(member__confirmed_on__lte=day))
+        aggregates[f"t{i}"] = Count("id", filter=open_on)
+        aggregates[f"f{i}"] = Count("id", filter=open_on & full_on)
+    rows = (Membership.objects.filter(branch_id__in=ids, started_on__lte=days[-1])
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=days[0]))
+            .exclude(member__status__in=INACTIVE_STATUSES)
+            .values("branch_id").annotate(**aggregates))
+    for row in rows:
+        for i, day in enumerate(days):
+            counts[(row["branch_id"], day)] = (row[f"t{i}"], row[f"f{i}"])
+    groups = defaultdict(int)
+    for branch_id, set_up_on, dissolved_on in PartyGroup.objects.filter(branch_id__in=ids).values_list(
+            "branch_id", "set_up_on", "dissolved_on"):
+        for day in days:
+            if set_up_on <= day and (dissolved_on is None or day < dissolved_on):
+                groups[(branch_id, day)] += 1
     K = PolicyValue.Key
-    thresholds = {key: policy_values(key, branches, at=at) for key in
-                  (K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS,
-                   K.GROUP_SPLIT_MIN_MEMBERS)}
+    thresholds = policy_values_on((K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS,
+                                   K.GROUP_SPLIT_MIN_MEMBERS), branches, days=days)
     facts = {}
     for branch in branches:
-        row = counts.get(branch.pk, {"total": 0, "full": 0})
-        group_count = groups.get(branch.pk, 0)
-        facts[branch.pk] = BranchFacts(
-            member_count=row["total"],
-            full_member_count=row["full"],
-            probationary_count=row["total"] - row["full"],
-            group_count=group_count,
-            committee_min_full_members=thresholds[K.COMMITTEE_MIN_FULL_MEMBERS][branch.pk],
-            needs_committee=row["full"] >= thresholds[K.COMMITTEE_MIN_FULL_MEMBERS][branch.pk],
-            below_minimum=row["full"] < thresholds[K.BRANCH_MIN_FULL_MEMBERS][branch.pk],
-            over_soft_max=row["total"] > thresholds[K.BRANCH_SOFT_MAX_MEMBERS][branch.pk],
-            should_split_groups=group_count == 0 and row["total"] >= thresholds[K.GROUP_SPLIT_MIN_MEMBERS][branch.pk],
-        )
+        for day in days:
+            total, full = counts.get((branch.pk, day), (0, 0))
+            group_count = groups.get((branch.pk, day), 0)
+
+            def threshold(key, day=day, pk=branch.pk):
+                return thresholds[(key, day)][pk]
+
+            facts[(branch.pk, day)] = BranchFacts(
+                member_count=total,
+                full_member_count=full,
+                probationary_count=total - full,
+                group_count=group_count,
+                committee_min_full_members=threshold(K.COMMITTEE_MIN_FULL_MEMBERS),
+                needs_committee=full >= threshold(K.COMMITTEE_MIN_FULL_MEMBERS),
+                below_minimum=full < threshold(K.BRANCH_MIN_FULL_MEMBERS),
+                over_soft_max=total > threshold(K.BRANCH_SOFT_MAX_MEMBERS),
+                should_split_groups=group_count == 0 and total >= threshold(K.GROUP_SPLIT_MIN_MEMBERS),
+                on=day,
+            )
     return facts
+
+
+def branch_facts_for(branches: list[Organization], *, at: date) -> dict[int, BranchFacts]:
+    """Facts for many branches as they stood on `at`, with a constant number of queries."""
+    return {pk: fact for (pk, _day), fact in branch_facts_on(branches, days=[at]).items()}
 
 
 def branch_facts(branch: Organization, *, at: date) -> BranchFacts:

@@ -1,4 +1,7 @@
+from datetime import date
+
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from branches.models import Organization, PartyGroup
@@ -95,7 +98,8 @@ def test_party_groups_are_scoped_and_written_by_the_branch(api, tree, secretary_
     created = api.as_(secretary_a).post("/api/v1/party-groups/", {"branch": "A", "name": "第一党小组",
                                                                   "leader": leader.pk}, format="json")
     assert created.status_code == 201, created.json()
-    assert created.json() == {"id": created.json()["id"], "branch": "A", "name": "第一党小组", "leader": leader.pk}
+    assert created.json() == {"id": created.json()["id"], "branch": "A", "name": "第一党小组", "leader": leader.pk,
+                              "set_up_on": timezone.localdate().isoformat(), "dissolved_on": None}  # defaults to today
     group_id = created.json()["id"]
     outsider = api.as_(secretary_b)
     assert outsider.get(f"/api/v1/party-groups/{group_id}/").status_code == 404
@@ -103,6 +107,19 @@ def test_party_groups_are_scoped_and_written_by_the_branch(api, tree, secretary_
     refused = outsider.post("/api/v1/party-groups/", {"branch": "A", "name": "x"}, format="json")
     assert refused.status_code == 400 and "branch" in refused.json()
     assert PartyGroup.objects.count() == 1
+
+
+def test_party_group_dates_are_written_and_checked(api, tree, secretary_a, secretary_b):
+    client = api.as_(secretary_a)
+    created = client.post("/api/v1/party-groups/", {"branch": "A", "name": "第一党小组", "set_up_on": "2026-10-01"},
+                          format="json")
+    assert created.status_code == 201 and created.json()["set_up_on"] == "2026-10-01"
+    url = f"/api/v1/party-groups/{created.json()['id']}/"
+    wrong = client.patch(url, {"dissolved_on": "2026-09-30"}, format="json")
+    assert wrong.status_code == 400 and "撤销日期须晚于成立日期" in str(wrong.json())
+    assert client.patch(url, {"dissolved_on": "2027-03-01"}, format="json").json()["dissolved_on"] == "2027-03-01"
+    assert PartyGroup.objects.get().dissolved_on == date(2027, 3, 1)
+    assert api.as_(secretary_b).patch(url, {"dissolved_on": None}, format="json").status_code == 404
 
 
 def test_party_group_leader_from_another_branch_is_400(api, tree, admin_user):

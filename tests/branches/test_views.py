@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -110,6 +112,23 @@ def test_secretary_creates_a_party_group(client, tree, secretary_a):
     assert PartyGroup.objects.filter(branch=tree["a"], name="第一党小组").exists()
     again = client.post("/orgs/A/groups/new/", {"name": "第一党小组", "leader": ""})
     assert "同名党小组" in again.content.decode()
+
+
+def test_a_party_group_keeps_its_dates_and_the_page_shows_them(client, tree, secretary_a, secretary_b):
+    client.force_login(secretary_a)
+    bad = client.post("/orgs/A/groups/new/", {"name": "第二党小组", "set_up_on": "2026-10-01", "dissolved_on": "2026-09-01"})
+    assert bad.status_code == 200 and "撤销日期须晚于成立日期" in bad.content.decode()
+    assert not PartyGroup.objects.filter(name="第二党小组").exists()
+    ok = client.post("/orgs/A/groups/new/", {"name": "第二党小组", "set_up_on": "2026-10-01"})
+    assert ok.status_code == 302
+    group = PartyGroup.objects.get(name="第二党小组")
+    assert group.set_up_on == date(2026, 10, 1) and group.dissolved_on is None
+    client.post(f"/orgs/A/groups/{group.pk}/edit/", {"name": "第二党小组", "set_up_on": "", "dissolved_on": "2027-01-01"})
+    group.refresh_from_db()
+    assert group.set_up_on == date(2026, 10, 1) and group.dissolved_on == date(2027, 1, 1)  # an empty date keeps it
+    assert "2026年10月1日成立，2027年1月1日撤销" in client.get("/orgs/A/").content.decode()
+    client.force_login(secretary_b)
+    assert client.get(f"/orgs/A/groups/{group.pk}/edit/").status_code in (403, 404)
 
 
 def test_roster_page_queries_do_not_grow_with_members(client, tree, secretary_a, django_assert_max_num_queries):

@@ -123,8 +123,8 @@ def test_branch_without_groups_owes_a_monthly_assembly(tree, record):
 
 def test_branch_with_groups_owes_a_quarterly_assembly_and_monthly_group_meetings(tree, record):
     branch = tree["a"]
-    first = branch_services.create_party_group(actor=None, branch=branch, name="第一党小组")
-    second = branch_services.create_party_group(actor=None, branch=branch, name="第二党小组")
+    first = branch_services.create_party_group(actor=None, branch=branch, name="第一党小组", set_up_on=date(2025, 3, 1))
+    second = branch_services.create_party_group(actor=None, branch=branch, name="第二党小组", set_up_on=date(2025, 3, 1))
     record(branch, ["branch_assembly"], local(2026, 2, 10, 9))
     record(branch, ["group_meeting"], local(2026, 1, 8, 19), party_group=first)
     at = local(2026, 2, 20)
@@ -168,13 +168,14 @@ def test_a_meeting_counts_in_the_period_it_was_held_even_when_recorded_late(tree
 def test_a_record_entered_after_grace_is_still_accepted_and_marked(tree, record):
     meeting = record(tree["a"], ["party_lecture"], local(2026, 3, 25, 9), now=local(2026, 11, 1))
     assert meeting.late_entry
-    assert one(tree["a"], at=local(2026, 11, 2), kind="party_lecture", quarter=1).state == State.MET
+    made_up = one(tree["a"], at=local(2026, 11, 2), kind="party_lecture", quarter=1)
+    assert made_up.state == State.MET_LATE and made_up.state_label == "补记完成"
 
 
 def test_a_timely_record_is_not_marked_late(tree, record):
     assert not record(tree["a"], ["party_lecture"], local(2026, 9, 25, 9), now=local(2026, 9, 30, 23)).late_entry
-    # a theme day recorded in the next month is 补记 for its monthly period
-    assert record(tree["a"], ["theme_day"], local(2026, 8, 31, 9), now=local(2026, 9, 1, 8)).late_entry
+    # a theme day recorded the next morning, in the next month, is within the grace days after the meeting
+    assert not record(tree["a"], ["theme_day"], local(2026, 8, 31, 9), now=local(2026, 9, 1, 8)).late_entry
 
 
 def test_the_month_is_the_local_month(tree, record):
