@@ -71,8 +71,9 @@ class ScanResult:
 
 @transaction.atomic
 def sync_alerts(*, name: str, kinds: Sequence[str], wanted: Iterable[WantedAlert], now: datetime, scope: Q | None = None,
-                close_reason: str) -> ScanResult:
-    """Make the open alerts of `kinds` (within `scope`) exactly `wanted`."""
+                close_reason: str, close_reasons: dict[tuple[int, str], str] | None = None) -> ScanResult:
+    """Make the open alerts of `kinds` (within `scope`) exactly `wanted`. `close_reasons` gives some
+    (org, subject) a reason of their own (a period 补记完成 says so, with its explanation)."""
     wanted_by_key = {w.key: w for w in wanted}
     open_rows = Alert.objects.filter(kind__in=kinds, closed_at__isnull=True)
     if scope is not None:
@@ -87,10 +88,14 @@ def sync_alerts(*, name: str, kinds: Sequence[str], wanted: Iterable[WantedAlert
                for key, w in wanted_by_key.items() if key in existing
                for pk, level, text, months in [existing[key]] if (level, text, months) != (w.level, w.explanation, w.months)]
     Alert.objects.bulk_update(changed, ["level", "explanation", "months"], batch_size=2000)
-    gone = [pk for key, (pk, *_rest) in existing.items() if key not in wanted_by_key]
+    gone = defaultdict(list)
+    for key, (pk, *_rest) in existing.items():
+        if key not in wanted_by_key:
+            gone[(close_reasons or {}).get((key[0], key[2]), close_reason)].append(pk)
     closed = 0
-    for ids in chunks(gone):  # one conditional UPDATE (per IN_CHUNK ids)
-        closed += Alert.objects.filter(pk__in=ids, closed_at__isnull=True).update(closed_at=now, close_reason=close_reason)
+    for reason, pks in gone.items():
+        for ids in chunks(pks):  # one conditional UPDATE (per IN_CHUNK ids)
+            closed += Alert.objects.filter(pk__in=ids, closed_at__isnull=True).update(closed_at=now, close_reason=reason)
     return ScanResult(name, opened=len(new), closed=closed, updated=len(changed), open=len(wanted_by_key))
 
 
@@ -104,20 +109,24 @@ def meeting_subject(rule_id: int, party_group_id: int | None, period_start: date
     return f"meeting:{rule_id}:{party_group_id or 0}:{period_start.isoformat()}"
 
 
-def _meeting_alerts(year: int, branch_ids: Sequence[int] | None = None) -> list[WantedAlert]:
+def _meeting_alerts(year: int, branch_ids: Sequence[int] | None = None) -> tuple[list[WantedAlert], dict]:
     """The alerts the rollup's rule-periods call for (it was just refreshed at the scan's `now`: the
-    engine runs once for both the dashboards and the alerts)."""
-    rows = ComplianceRollup.objects.filter(year=year, state__in=list(_MEETING_KIND))
+    engine runs once for both the dashboards and the alerts), and the close reasons of the periods made
+    up late (补记完成: an overdue alert closes saying so, not as if the period had been kept)."""
+    rows = ComplianceRollup.objects.filter(year=year, state__in=[*_MEETING_KIND, State.MET_LATE])
     if branch_ids is not None:
         rows = rows.filter(branch_id__in=branch_ids)
-    wanted = []
+    wanted, made_up = [], {}
     for branch_id, state, explanation, rule_id, group_id, start, end, article in rows.values_list(
             "branch_id", "state", "explanation", "rule_id", "party_group_id", "period_start", "period_end", "rule__article"):
+        subject = meeting_subject(rule_id, group_id, start)
+        if state == State.MET_LATE:
+            made_up[(branch_id, subject)] = f"补记完成：{explanation}"[:300]
+            continue
         kind, level = _MEETING_KIND[state]
         wanted.append(WantedAlert(org_id=branch_id, kind=kind, level=level, explanation=explanation,
-                                  subject=meeting_subject(rule_id, group_id, start), period_start=start,
-                                  period_end=end, rule=article))
-    return wanted
+                                  subject=subject, period_start=start, period_end=end, rule=article))
+    return wanted, made_up
 
 
 def scan_meetings(*, now: datetime) -> ScanResult:
@@ -143,14 +152,14 @@ def scan_meetings(*, now: datetime) -> ScanResult:
         scope = Q(period_start__gte=date(year, 1, 1), period_start__lt=date(year + 1, 1, 1))
         if subset is branches:
             rollup.rebuild(now=now, years=[year])  # the dashboards' read model, from scratch
-            wanted = _meeting_alerts(year)
+            wanted, made_up = _meeting_alerts(year)
         else:
             ids = [b.pk for b in subset]
             scope &= Q(org_id__in=ids)
             rollup.refresh_branches(ids, now=now, years=[year])
-            wanted = _meeting_alerts(year, ids)
-        part = sync_alerts(name="会议", kinds=kinds, wanted=wanted, now=now,
-                           scope=scope, close_reason="已按要求召开或不再需要（补记、免于要求或进入下一状态）")
+            wanted, made_up = _meeting_alerts(year, ids)
+        part = sync_alerts(name="会议", kinds=kinds, wanted=wanted, now=now, scope=scope, close_reasons=made_up,
+                           close_reason="已按要求召开或不再需要（免于要求或进入下一状态）")
         result.opened += part.opened
         result.closed += part.closed
         result.updated += part.updated

@@ -97,8 +97,8 @@ def branch_basics(src: BookSource) -> Section:
     for m in src.roster:
         if m.party_group_id:
             group_sizes[m.party_group_id] += 1
-    groups = [{"name": g.name, "leader": g.leader.name if g.leader else "", "size": group_sizes[g.pk]}
-              for g in src.groups]
+    groups = [{"name": g.name, "leader": g.leader.name if g.leader else "", "size": group_sizes[g.pk],
+               "set_up_on": g.set_up_on} for g in src.groups]
     return Section("basics", "党支部基本情况", "_basics.html", context={
         "branch": src.branch, "parent": src.branch.parent, "facts": src.facts, "committee": committee,
         "groups": groups, "as_of": src.as_of,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
@@ -149,7 +149,10 @@ def load_source(*, branch: Organization, year: int, now: datetime) -> BookSource
         as_of=as_of,
         now=now,
         roster=list(roster_at(branch, as_of).select_related("party_group").order_by("name", "id")),
-        groups=list(PartyGroup.objects.filter(branch=branch).select_related("leader").order_by("name")),
+        # the facts of the book's year (on as_of), not today's: a group set up later is not in this book
+        groups=list(PartyGroup.objects.filter(branch=branch, set_up_on__lte=as_of)
+                    .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=as_of))
+                    .select_related("leader").order_by("name")),
         meetings=held,
         planned=planned,
         facts=branch_facts(branch, at=as_of),

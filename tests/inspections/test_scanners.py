@@ -194,6 +194,9 @@ def test_january_also_scans_last_years_open_periods_and_later_only_what_is_still
     assert theme_b.state == State.MET_LATE  # made up after its grace: 补记完成, and the alert closes
     assert not open_alerts(K.MEETING_OVERDUE, org=b, subject=scanners.meeting_subject(
         theme_b.rule_id, None, date(2025, 12, 1))).exists()
+    closed = Alert.objects.get(kind=K.MEETING_OVERDUE, org=b, closed_at__isnull=False,
+                               subject=scanners.meeting_subject(theme_b.rule_id, None, date(2025, 12, 1)))
+    assert closed.close_reason.startswith("补记完成：主题党日：2025年12月应开1次，已开1次")  # not "kept"
     assert open_alerts(K.MEETING_OVERDUE, org=a, period_start=date(2025, 12, 1)).exists()
 
 

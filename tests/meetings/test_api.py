@@ -163,3 +163,30 @@ def test_meeting_list_queries_do_not_grow_with_meetings(api, tree, secretary_a, 
     client = api.as_(secretary_a)
     with django_assert_max_num_queries(10):
         assert client.get("/api/v1/meetings/").json()["count"] == 10
+
+
+def test_compliance_explains_the_facts_and_shows_made_up_periods_apart(api, tree, viewer, secretary_b, record):
+    from datetime import date
+
+    from branches import services as branch_services
+
+    branch_services.create_party_group(actor=None, branch=tree["a"], name="第一党小组", set_up_on=date(2026, 10, 1))
+    record(tree["a"], ["theme_day"], local(2026, 3, 20, 9), now=local(2026, 4, 20, 9))  # after March's grace
+    response = api.as_(viewer).get("/api/v1/orgs/A/compliance/?year=2026&at=2026-12-01")
+    assert response.status_code == 200
+    rules = response.json()["results"][0]["rules"]
+
+    def find(kind, start):
+        return [r for r in rules if r["kind"] == kind and r["period_start"] == start]
+
+    march = find("theme_day", "2026-03-01")[0]
+    assert march["state"] == "met_late" and "其后补记完成" in march["explanation"]
+    january = find("branch_assembly", "2026-01-01")
+    monthly = next(r for r in january if r["period_end"] == "2026-01-31")
+    assert monthly["state"] == "overdue"
+    assert "按该期首日即1月1日的党小组与正式党员人数判断：未划分党小组" in monthly["explanation"]
+    q4 = next(r for r in find("branch_assembly", "2026-10-01") if r["period_end"] == "2026-12-31")
+    assert q4["state"] != "not_applicable" and "党小组1个" in q4["explanation"]
+    assert find("branch_assembly", "2026-11-01")[0]["state"] == "not_applicable"
+    assert find("group_meeting", "2026-11-01") and not find("group_meeting", "2026-01-01")
+    assert api.as_(secretary_b).get("/api/v1/orgs/A/compliance/?year=2026").status_code == 404

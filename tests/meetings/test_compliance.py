@@ -254,3 +254,95 @@ def test_set_based_evaluation_uses_a_constant_number_of_queries(tree, record, dj
     with django_assert_max_num_queries(small):
         result = compliance_for_branches(branches, year=2026, now=local(2026, 6, 1))
     assert len(result) == 9
+
+
+# --- dated facts: each period judged by the facts of its first day ------------------------------
+
+
+def test_a_branch_that_gains_groups_in_october_is_judged_without_them_before(tree, record):
+    from branches.models import PartyGroup
+
+    branch = tree["a"]
+    group = branch_services.create_party_group(actor=None, branch=branch, name="第一党小组", set_up_on=date(2026, 10, 1))
+    at = local(2027, 1, 20)
+    january = [s for s in states(branch, at=at, kind="branch_assembly", year=2026) if s.period.start == date(2026, 1, 1)]
+    assert {s.period.kind: s.state for s in january} == {"month": State.OVERDUE, "quarter": State.NOT_APPLICABLE}
+    assert "未划分党小组" in january[0].explanation and "按该期首日即1月1日" in january[0].explanation
+    november = [s for s in states(branch, at=at, kind="branch_assembly", year=2026) if s.period.start.month >= 10]
+    assert {(s.period.kind, s.period.start.month): s.state for s in november}[("month", 11)] == State.NOT_APPLICABLE
+    assert {(s.period.kind, s.period.start.month): s.state for s in november}[("quarter", 10)] == State.OVERDUE
+    group_months = [s.period.start.month for s in states(branch, at=at, kind="group_meeting", year=2026)]
+    assert group_months == [10, 11, 12]  # the group owes nothing for the months before it existed
+    assert one(branch, at=at, kind="group_meeting", month=11, year=2026, group=group).state == State.OVERDUE
+    # dissolved at the end of November: December is judged without it again
+    PartyGroup.objects.filter(pk=group.pk).update(dissolved_on=date(2026, 12, 1))
+    assert one(branch, at=at, kind="branch_assembly", month=12, year=2026).state == State.OVERDUE
+    assert [s.period.start.month for s in states(branch, at=at, kind="group_meeting", year=2026)] == [10, 11]
+
+
+def test_a_branch_that_reaches_seven_full_members_mid_year_owes_committee_meetings_from_then(tree):
+    branch = tree["a"]
+    for i in range(6):
+        make_member(branch, name=f"党员{i}")
+    # the seventh: a 预备党员 confirmed (转正) on 15 June
+    make_member(branch, name="转正者", joined_on=date(2025, 6, 15), confirmed_on=date(2026, 6, 15))
+    at = local(2026, 12, 20)
+    june = one(branch, at=at, kind="branch_committee", month=6)
+    assert june.state == State.NOT_APPLICABLE and "正式党员6人，不足7人" in june.explanation
+    assert "按该期首日即6月1日" in june.explanation
+    july = one(branch, at=at, kind="branch_committee", month=7)
+    assert july.state == State.OVERDUE and "正式党员7人" in july.explanation
+
+
+def test_a_member_who_joined_later_does_not_count_for_earlier_periods(tree):
+    branch = tree["a"]
+    for i in range(6):
+        make_member(branch, name=f"党员{i}")
+    make_member(branch, name="转入者", branch_since=date(2026, 9, 10))
+    at = local(2026, 12, 20)
+    assert one(branch, at=at, kind="branch_committee", month=9).state == State.NOT_APPLICABLE
+    assert one(branch, at=at, kind="branch_committee", month=10).state == State.OVERDUE
+
+
+def test_dated_facts_keep_the_query_count_constant(tree, record, django_assert_max_num_queries):
+    def grow(prefix, n):
+        for i in range(n):
+            extra = make_org(f"{prefix}{i}", parent=tree["d2"])
+            branch_services.create_party_group(actor=None, branch=extra, name="第一党小组", set_up_on=date(2026, 4, 1))
+            for j in range(3):
+                make_member(extra, name=f"{prefix}{i}党员{j}", branch_since=date(2026, 2, 1))
+            record(extra, ["theme_day"], local(2026, 5, 6, 9), now=local(2026, 6, 20))  # made up late
+
+    grow("S", 2)
+    branches = list(Organization.objects.filter(kind="branch"))
+    with django_assert_max_num_queries(12) as ctx:
+        compliance_for_branches(branches, year=2026, now=local(2026, 7, 1))
+    small = len(ctx.captured_queries)
+    grow("L", 6)
+    branches = list(Organization.objects.filter(kind="branch"))
+    with django_assert_max_num_queries(small):
+        result = compliance_for_branches(branches, year=2026, now=local(2026, 7, 1))
+    late = [s for s in result[Organization.objects.get(code="L0").pk] if s.kind == "theme_day" and s.period.start.month == 5]
+    assert late[0].state == State.MET_LATE
+
+
+def test_a_period_made_up_late_is_met_late_at_the_exact_grace_boundary(tree, record):
+    second = timedelta(seconds=1)
+    record(tree["a"], ["theme_day"], local(2026, 3, 28, 9), now=local(2026, 4, 11) - second)  # last second of grace
+    assert one(tree["a"], at=local(2026, 5, 1), kind="theme_day", month=3).state == State.MET
+    record(tree["b"], ["theme_day"], local(2026, 3, 28, 9), now=local(2026, 4, 11))  # grace over
+    made_up = one(tree["b"], at=local(2026, 5, 1), kind="theme_day", month=3)
+    assert made_up.state == State.MET_LATE and made_up.on_time == 0
+    assert "补记期至4月10日截止时仅录入0次，其后补记完成" in made_up.explanation
+    # one timely record besides the late one: kept on time
+    record(tree["b"], ["theme_day"], local(2026, 4, 2, 9))
+    record(tree["b"], ["theme_day"], local(2026, 4, 3, 9), now=local(2026, 6, 1))
+    assert one(tree["b"], at=local(2026, 6, 2), kind="theme_day", month=4).state == State.MET
+
+
+def test_the_annual_total_is_met_late_when_made_up_after_its_grace(tree, record):
+    for month in range(1, 12):
+        record(tree["a"], ["theme_day"], local(2026, month, 5, 9))
+    record(tree["a"], ["theme_day"], local(2026, 12, 5, 9), now=local(2027, 1, 11))
+    total = one(tree["a"], at=local(2027, 2, 1), kind="all_activities", year=2026)
+    assert total.held == 12 and total.state == State.MET_LATE

@@ -386,3 +386,26 @@ def test_long_tables_repeat_their_header_on_every_page(book_year, tmp_path):
     roster_pages = [p for p in pages if "党员花名册" in running_header(p)]
     assert len(roster_pages) >= 2  # 50 members do not fit on one landscape page
     assert all("公民身份号码" in p and "入党日期" in p for p in roster_pages)
+
+
+def test_basics_print_the_facts_of_the_books_year_not_todays(book_year):
+    from datetime import date
+
+    from branches import services as branch_services
+
+    before = next(s for s in recordbook.build_record_book(branch=book_year, year=YEAR, now=at(12, 31)).sections
+                  if s.key == "basics").context
+    make_member(book_year, name="新来的", joined_on=date(YEAR + 1, 3, 1))  # joined the year after
+    branch_services.create_party_group(actor=None, branch=book_year, name="第一党小组", set_up_on=date(YEAR + 1, 3, 1))
+    basics = next(s for s in recordbook.build_record_book(branch=book_year, year=YEAR, now=at(12, 31)).sections
+                  if s.key == "basics").context
+    assert basics["facts"].member_count == before["facts"].member_count == 5
+    assert basics["groups"] == []  # set up after the book's year
+
+
+def test_compliance_shows_a_period_made_up_late_apart_from_one_kept(book_year):
+    book = recordbook.build_record_book(branch=book_year, year=YEAR, now=at(12, 31))
+    rows = next(s for s in book.sections if s.key == "compliance").context["rows"]
+    theme = next(r for r in rows if r.label == "主题党日")
+    # April's 主题党日 was recorded on 20 June, after April's grace: 补记完成, not 已完成
+    assert "补记完成：4月" in theme.shortfalls

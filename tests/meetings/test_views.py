@@ -206,3 +206,13 @@ def test_a_long_tail_of_overdue_periods_is_summarized_on_the_branch_page(client,
         page = client.get("/orgs/A/").content.decode()
     assert page.count("badge-overdue") == 3
     assert "本年度另有" in page and "项已逾期" in page
+
+
+def test_compliance_page_shows_made_up_periods_and_the_facts_judged_by(client, tree, secretary_a, secretary_b, record):
+    record(tree["a"], ["theme_day"], local(2026, 3, 20, 9), now=local(2026, 4, 20, 9))  # after March's grace
+    client.force_login(secretary_a)
+    page = client.get("/orgs/A/compliance/?year=2026").content.decode()
+    assert 'badge-met_late">补记完成' in page
+    assert "按该期首日即1月1日的党小组与正式党员人数判断" in page
+    client.force_login(secretary_b)
+    assert client.get("/orgs/A/compliance/?year=2026").status_code in (403, 404)
