@@ -59,13 +59,9 @@ def policy_values_on(keys: Iterable[str], orgs: Iterable[Organization], *, days:
                 raise MissingPolicy(f"规则参数“{PolicyValue.Key(key).label}”在 {day} 没有全国默认值")
             in_force[(key, day)] = values
     signatures = {org.pk: tuple(a for a in org.ancestor_ids() if a in overriding) for org in orgs}
+    distinct = set(signatures.values())
     result = {}
     for (key, day), values in in_force.items():
-        memo = {}
-        by_org = {}
-        for org_id, signature in signatures.items():
-            if signature not in memo:
-                memo[signature] = next((values[a] for a in reversed(signature) if a in values), values[None])
-            by_org[org_id] = memo[signature]
-        result[(key, day)] = by_org
+        by_signature = {sig: next((values[a] for a in reversed(sig) if a in values), values[None]) for sig in distinct}
+        result[(key, day)] = {org_id: by_signature[sig] for org_id, sig in signatures.items()}
     return result

@@ -7,18 +7,18 @@ scanners, pages and the record book call it rather than re-implementing any of i
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
-from meetings.models import CampaignCompletion, Exemption, Meeting, MeetingKind, QuotaRule
+from meetings.models import CampaignCompletion, Exemption, Kind, Meeting, MeetingKind, QuotaRule
 from meetings.periods import Period, local_midnight
 from meetings.policy import RuleBook
 from members.selectors import BranchFacts, branch_facts_on
@@ -35,6 +35,9 @@ class State(models.TextChoices):
     OVERDUE = "overdue", "已逾期"
     EXEMPT = "exempt", "免于要求"
     NOT_APPLICABLE = "not_applicable", "不适用"
+
+
+ALL_KINDS = frozenset(Kind.values)
 
 
 @dataclass(eq=False)  # not frozen: a frozen __init__ costs a setattr call per field, 300,000 times a city
@@ -175,7 +178,7 @@ class HeldCounts:
 
     by_group: dict  # (branch, party group, kind, month) -> n
     by_kind: dict  # (branch, kind, month) -> n
-    all_activities: dict  # (branch, month) -> n, each meeting once whatever its kinds
+    all_activities: dict  # (counted kinds, branch, month) -> n, each meeting with one of the kinds once
 
     def kind(self, branch_id: int, kind: str, period: Period) -> int:
         return sum(self.by_kind.get((branch_id, kind, m), 0) for m in period.months())
@@ -183,13 +186,14 @@ class HeldCounts:
     def group(self, branch_id: int, group_id: int, kind: str, period: Period) -> int:
         return sum(self.by_group.get((branch_id, group_id, kind, m), 0) for m in period.months())
 
-    def activities(self, branch_id: int, period: Period) -> int:
-        return sum(self.all_activities.get((branch_id, m), 0) for m in period.months())
+    def activities(self, branch_id: int, period: Period, kinds: frozenset) -> int:
+        return sum(self.all_activities.get((kinds, branch_id, m), 0) for m in period.months())
 
 
-def held_queries(branch_ids: Sequence[int], *, year: int, now: datetime):
-    """The two grouped queries the engine runs: held meetings per (branch, party group, kind, month),
-    and per (branch, month) counting each meeting once. A meeting counts in the (local) month it was
+def held_queries(branch_ids: Sequence[int], *, year: int, now: datetime, counted: Iterable[frozenset] = ()):
+    """The grouped queries the engine runs: held meetings per (branch, party group, kind, month), and for
+    each set of kinds an all-activities total counts (QuotaRule.counted_kinds), per (branch, month)
+    counting each meeting with one of those kinds once. A meeting counts in the (local) month it was
     held; one not yet recorded at `now` did not exist then."""
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
     window = {"branch_id__in": branch_ids, "status": Meeting.Status.HELD, "held_at__gte": start, "held_at__lt": end,
@@ -200,19 +204,26 @@ def held_queries(branch_ids: Sequence[int], *, year: int, now: datetime):
         .annotate(n=Count("id"))
         .values_list("meeting__branch_id", "meeting__party_group_id", "kind", "month", "n")
     )
-    by_meeting = (Meeting.objects.filter(**window).values("branch_id", month=ExtractMonth("held_at"))
-                  .annotate(n=Count("id")).values_list("branch_id", "month", "n"))
-    return by_kind, by_meeting
+    totals = []
+    for kinds in counted:
+        meetings = Meeting.objects.filter(**window)
+        if kinds != ALL_KINDS:  # a semi-join on the kinds counted (支委会 alone does not count, by default)
+            meetings = meetings.filter(Exists(MeetingKind.objects.filter(meeting=OuterRef("pk"), kind__in=sorted(kinds))))
+        totals.append(meetings.values("branch_id", month=ExtractMonth("held_at")).annotate(n=Count("id"))
+                      .values_list("branch_id", "month", "n"))
+    return (by_kind, *totals)
 
 
-def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> HeldCounts:
-    by_kind, by_meeting = held_queries(branch_ids, year=year, now=now)
+def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime, counted: Iterable[frozenset] = ()) -> HeldCounts:
+    counted = list(counted)
+    by_kind, *totals = held_queries(branch_ids, year=year, now=now, counted=counted)
     counts = HeldCounts(defaultdict(int), defaultdict(int), defaultdict(int))
     for branch_id, group_id, kind, month, n in by_kind:
         counts.by_group[(branch_id, group_id, kind, month)] += n
         counts.by_kind[(branch_id, kind, month)] += n
-    for branch_id, month, n in by_meeting:
-        counts.all_activities[(branch_id, month)] += n
+    for kinds, rows in zip(counted, totals, strict=True):
+        for branch_id, month, n in rows:
+            counts.all_activities[(kinds, branch_id, month)] += n
     return counts
 
 
@@ -231,13 +242,21 @@ class LateRecords:
     have missed a period's 补记 window (all the others were entered before any window closed)."""
 
     by_kind: dict  # (branch, kind) -> [(month, party group, recorded_at)]
-    by_branch: dict  # branch -> [(month, recorded_at)], each meeting once
+    by_branch: dict  # branch -> [(month, kinds, recorded_at)], each meeting once
 
     @staticmethod
     def after(records, period: Period, cutoff: datetime, group_id: int | None = None, grouped: bool = False) -> int:
+        """Records of `period` (of the group, if `grouped`) entered at or after `cutoff`."""
         months = period.months()
-        return sum(1 for month, *rest in records if month in months and rest[-1] >= cutoff
-                   and (not grouped or rest[0] == group_id))
+        return sum(1 for month, group, recorded_at in records if month in months and recorded_at >= cutoff
+                   and (not grouped or group == group_id))
+
+    @staticmethod
+    def activities_after(records, period: Period, cutoff: datetime, kinds: frozenset) -> int:
+        """Meetings of `period` with one of `kinds` entered at or after `cutoff`."""
+        months = period.months()
+        return sum(1 for month, meeting_kinds, recorded_at in records
+                   if month in months and recorded_at >= cutoff and meeting_kinds & kinds)
 
 
 def late_records(branch_ids: Sequence[int], *, year: int, now: datetime, min_grace_days: int) -> LateRecords:
@@ -249,13 +268,13 @@ def late_records(branch_ids: Sequence[int], *, year: int, now: datetime, min_gra
                     meeting__recorded_at__gte=F("meeting__held_at") + timedelta(days=min_grace_days))
             .values_list("meeting_id", "meeting__branch_id", "meeting__party_group_id", "kind", "meeting__held_at",
                          "meeting__recorded_at"))
-    result, seen = LateRecords(defaultdict(list), defaultdict(list)), set()
+    result, meetings = LateRecords(defaultdict(list), defaultdict(list)), {}
     for meeting_id, branch_id, group_id, kind, held_at, recorded_at in rows:
         month = timezone.localtime(held_at).month
         result.by_kind[(branch_id, kind)].append((month, group_id, recorded_at))
-        if meeting_id not in seen:
-            seen.add(meeting_id)
-            result.by_branch[branch_id].append((month, recorded_at))
+        meetings.setdefault(meeting_id, (branch_id, month, set(), recorded_at))[2].add(kind)
+    for branch_id, month, kinds, recorded_at in meetings.values():
+        result.by_branch[branch_id].append((month, frozenset(kinds), recorded_at))
     return result
 
 
@@ -284,7 +303,7 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
     for ex in Exemption.objects.filter(branch_id__in=ids, member__isnull=True, status=Exemption.Status.APPROVED,
                                        starts_on__lte=date(year, 12, 31), ends_on__gte=date(year, 1, 1)):
         exemptions[ex.branch_id].append(ex)
-    counts = held_counts(ids, year=year, now=now)
+    counts = held_counts(ids, year=year, now=now, counted=book.counted_kind_sets)
     late = late_records(ids, year=year, now=now, min_grace_days=book.min_grace_days)
     completed = HeldCounts({}, completion_counts(ids, year=year, now=now), {})
     PER_GROUP, ALWAYS, COMPLETIONS = QuotaRule.Condition.PER_GROUP, QuotaRule.Condition.ALWAYS, QuotaRule.CountedFrom.COMPLETIONS
@@ -317,12 +336,15 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
             if rule.counted_from == COMPLETIONS:  # a campaign, not any meeting of the kind
                 held, records = completed.kind(branch_id, rule.kind, period), None
             elif rule.kind == QuotaRule.ALL_ACTIVITIES:
-                held, records = counts.activities(branch_id, period), late.by_branch.get(branch_id)
+                held, records = counts.activities(branch_id, period, rule.counted_kind_set), late.by_branch.get(branch_id)
             else:
                 held, records = counts.kind(branch_id, rule.kind, period), late.by_kind.get((branch_id, rule.kind))
             on_time = None
             if records and held >= rule.minimum:
-                on_time = held - late.after(records, period, grace_end(rule, period))
+                if rule.kind == QuotaRule.ALL_ACTIVITIES:
+                    on_time = held - late.activities_after(records, period, grace_end(rule, period), rule.counted_kind_set)
+                else:
+                    on_time = held - late.after(records, period, grace_end(rule, period))
             na_key = (condition, period.start)
             if na_key not in na_reasons:
                 na_reasons[na_key] = not_applicable_reason(rule, fact) if fact is not None else ""

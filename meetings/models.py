@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -266,6 +267,10 @@ class QuotaRule(models.Model):
         "计数依据", max_length=20, choices=CountedFrom.choices, default=CountedFrom.MEETINGS,
         help_text="组织生活会、民主评议党员以完成的专项工作计数（会议召开且各环节完成），谈心谈话以年度全覆盖计数；"
                   "其他以召开的会议计数。")
+    counted_kinds = models.JSONField(
+        "计入的活动类型", default=list, blank=True,
+        help_text="仅用于“组织生活（合计）”：哪些会议类型计入合计（每次会议只计一次）；空为全部类型。"
+                  "支委会是支部委员会的会议，不是全体党员的组织生活，默认不计入。")
     org = models.ForeignKey("branches.Organization", verbose_name="适用组织（空为全国默认）", null=True, blank=True,
                             on_delete=models.CASCADE, related_name="quota_rules")
     effective_from = models.DateField("生效日期")
@@ -287,6 +292,18 @@ class QuotaRule(models.Model):
     @property
     def key(self) -> tuple[str, str]:
         return (self.kind, self.condition)
+
+    @property
+    def counted_kind_set(self) -> frozenset[str]:
+        """The kinds a meeting must have (one of) to count toward an all-activities total."""
+        return frozenset(self.counted_kinds or Kind.values)
+
+    def clean(self):
+        unknown = set(self.counted_kinds or ()) - set(Kind.values)
+        if unknown:
+            raise ValidationError({"counted_kinds": f"未知的会议类型：{'、'.join(sorted(unknown))}。"})
+        if self.counted_kinds and self.kind != self.ALL_ACTIVITIES:
+            raise ValidationError({"counted_kinds": "只有“组织生活（合计）”规则才能设置计入的活动类型。"})
 
 
 class CalendarFeed(models.Model):

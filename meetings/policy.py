@@ -30,6 +30,9 @@ class RuleBook:
         self._memo: dict[tuple, list[RulePeriod]] = {}
         # the shortest 补记 window of any rule: a record entered sooner after its meeting is on time for every period
         self.min_grace_days = min((rule.grace_days for rule in rules), default=0)
+        # the sets of kinds the all-activities totals count (usually one): one grouped query each
+        self.counted_kind_sets = sorted({rule.counted_kind_set for rule in rules if rule.kind == QuotaRule.ALL_ACTIVITIES},
+                                        key=sorted)
 
     @classmethod
     def load(cls) -> "RuleBook":

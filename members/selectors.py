@@ -66,7 +66,6 @@ class BranchFacts:
     below_minimum: bool  # fewer 正式党员 than a branch needs (联合党支部)
     over_soft_max: bool  # 党员人数一般不超过 threshold: a warning, not a block
     should_split_groups: bool  # large branch without 党小组
-    on: date | None = None  # the day the facts describe
 
     @property
     def has_groups(self) -> bool:
@@ -106,28 +105,34 @@ def branch_facts_on(branches: list[Organization], *, days: list[date]) -> dict[t
     K = PolicyValue.Key
     thresholds = policy_values_on((K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS,
                                    K.GROUP_SPLIT_MIN_MEMBERS), branches, days=days)
-    facts = {}
-    for branch in branches:
-        for day in days:
-            total, full = counts.get((branch.pk, day), (0, 0))
-            group_count = groups.get((branch.pk, day), 0)
-
-            def threshold(key, day=day, pk=branch.pk):
-                return thresholds[(key, day)][pk]
-
-            facts[(branch.pk, day)] = BranchFacts(
-                member_count=total,
-                full_member_count=full,
-                probationary_count=total - full,
-                group_count=group_count,
-                committee_min_full_members=threshold(K.COMMITTEE_MIN_FULL_MEMBERS),
-                needs_committee=full >= threshold(K.COMMITTEE_MIN_FULL_MEMBERS),
-                below_minimum=full < threshold(K.BRANCH_MIN_FULL_MEMBERS),
-                over_soft_max=total > threshold(K.BRANCH_SOFT_MAX_MEMBERS),
-                should_split_groups=group_count == 0 and total >= threshold(K.GROUP_SPLIT_MIN_MEMBERS),
-                on=day,
-            )
+    facts, shared = {}, {}  # equal facts are one (immutable) object: a city has 60,000 (branch, day) pairs
+    for day in days:
+        committee, minimum, soft_max, split = (thresholds[(key, day)] for key in (
+            K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS, K.GROUP_SPLIT_MIN_MEMBERS))
+        for branch in branches:
+            pk = branch.pk
+            total, full = counts.get((pk, day), (0, 0))
+            key = (total, full, groups.get((pk, day), 0), committee[pk], minimum[pk], soft_max[pk], split[pk])
+            fact = shared.get(key)
+            if fact is None:
+                fact = shared[key] = _facts(*key)
+            facts[(pk, day)] = fact
     return facts
+
+
+def _facts(total: int, full: int, group_count: int, committee: int, minimum: int, soft_max: int,
+           split: int) -> BranchFacts:
+    return BranchFacts(
+        member_count=total,
+        full_member_count=full,
+        probationary_count=total - full,
+        group_count=group_count,
+        committee_min_full_members=committee,
+        needs_committee=full >= committee,
+        below_minimum=full < minimum,
+        over_soft_max=total > soft_max,
+        should_split_groups=group_count == 0 and total >= split,
+    )
 
 
 def branch_facts_for(branches: list[Organization], *, at: date) -> dict[int, BranchFacts]:

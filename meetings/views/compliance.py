@@ -83,7 +83,8 @@ def _with_meetings(branch, states, *, year: int, now) -> list[tuple]:
     for s in states:
         lo, hi = local_midnight(s.period.start), local_midnight(s.period.end)
         in_period = [m for m in meetings if lo <= m.held_at < hi]
-        counted = [m for m in in_period if (s.kind == QuotaRule.ALL_ACTIVITIES or s.kind in m.kind_values)
+        counted = [m for m in in_period if (s.rule.counted_kind_set.intersection(m.kind_values)
+                                            if s.kind == QuotaRule.ALL_ACTIVITIES else s.kind in m.kind_values)
                    and (s.party_group_id is None or m.party_group_id == s.party_group_id)]
         rows.append((s, counted, [m for m in in_period if m not in counted] if not counted else []))
     return rows

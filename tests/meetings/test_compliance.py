@@ -346,3 +346,45 @@ def test_the_annual_total_is_met_late_when_made_up_after_its_grace(tree, record)
     record(tree["a"], ["theme_day"], local(2026, 12, 5, 9), now=local(2027, 1, 11))
     total = one(tree["a"], at=local(2027, 2, 1), kind="all_activities", year=2026)
     assert total.held == 12 and total.state == State.MET_LATE
+
+
+# --- the ≥ 12 a year total counts the kinds its rule lists ---------------------------------------
+
+
+def test_twelve_committee_meetings_alone_do_not_make_the_annual_total(tree, record):
+    branch = tree["a"]
+    for i in range(7):
+        make_member(branch, name=f"党员{i}")
+    for month in range(1, 13):
+        record(branch, ["branch_committee"], local(2026, month, 3, 9))
+    total = one(branch, at=local(2027, 2, 1), kind="all_activities", year=2026)
+    assert total.held == 0 and total.state == State.OVERDUE
+    assert "支委会不计入" in total.article
+
+
+def test_the_total_counts_a_meeting_once_if_any_of_its_kinds_is_counted(tree, record):
+    branch = tree["a"]
+    for month in range(1, 12):
+        record(branch, ["theme_day", "party_lecture"], local(2026, month, 3, 9))
+    record(branch, ["branch_committee"], local(2026, 12, 3, 9))
+    assert one(branch, at=local(2027, 2, 1), kind="all_activities", year=2026).held == 11
+    record(branch, ["branch_committee", "branch_assembly"], local(2026, 12, 10, 9))
+    total = one(branch, at=local(2027, 2, 1), kind="all_activities", year=2026)
+    assert total.held == 12 and total.state == State.MET
+
+
+def test_counted_kinds_are_policy_data(tree, record):
+    from django.core.exceptions import ValidationError
+
+    total_rule = rule("all_activities")
+    assert "branch_committee" not in total_rule.counted_kinds and "group_meeting" in total_rule.counted_kinds
+    QuotaRule.objects.create(kind="all_activities", condition="always", period="year", minimum=1, warning_days=30,
+                             article="区委：支委会也计入", org=tree["d1"], effective_from=date(2026, 1, 1),
+                             counted_kinds=["branch_committee"])
+    record(tree["a"], ["branch_committee"], local(2026, 3, 3, 9))
+    assert one(tree["a"], at=local(2026, 4, 1), kind="all_activities").held == 1
+    bad = QuotaRule(kind="theme_day", period="month", minimum=1, article="x", effective_from=date(2026, 1, 1),
+                    counted_kinds=["nonsense"])
+    with pytest.raises(ValidationError) as exc:
+        bad.full_clean()
+    assert "未知的会议类型" in str(exc.value)

@@ -36,7 +36,8 @@ def default_policy(db):
     from django.apps import apps
 
     for module in ("meetings.migrations.0002_default_quota_rules", "branches.migrations.0003_default_policy_values",
-                   "meetings.migrations.0005_campaign_rules", "reviews.migrations.0002_campaign_policy_values"):
+                   "meetings.migrations.0005_campaign_rules", "reviews.migrations.0002_campaign_policy_values",
+                   "meetings.migrations.0007_i15_counted_kinds"):
         importlib.import_module(module).seed(apps, None)
 
 
