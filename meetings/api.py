@@ -3,7 +3,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -17,7 +17,7 @@ from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from meetings import services
 from meetings.attendance import quorums, summarize
 from meetings.compliance import compliance_for_branches
-from meetings.models import Attendance, Kind, LeaveRequest, Meeting
+from meetings.models import Attendance, Kind, LeaveRequest, Meeting, QuotaRule
 from meetings.periods import end_of_day
 from meetings.selectors import visible_leave_requests, visible_meetings
 from members.selectors import visible_members
@@ -205,6 +205,13 @@ class LeaveRequestViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
         return Response(self.get_serializer(leave).data)
 
 
+class JudgedBySerializer(serializers.Serializer):
+    on = serializers.DateField(help_text="据以判断的日期（该期首日）")
+    party_groups = serializers.IntegerField(help_text="当日存在的党小组数")
+    full_members = serializers.IntegerField(help_text="当日正式党员人数（按组织关系记录）")
+    members = serializers.IntegerField(help_text="当日党员人数")
+
+
 class RuleStateSerializer(serializers.Serializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
@@ -218,6 +225,22 @@ class RuleStateSerializer(serializers.Serializer):
     state_label = serializers.CharField()
     explanation = serializers.CharField()
     article = serializers.CharField()
+    held_on_time = serializers.SerializerMethodField(
+        help_text="其中在该期补记期截止前录入的次数（仅当已达要求且有补记时给出，否则为 null）")
+    judged_by = serializers.SerializerMethodField(
+        help_text="有适用条件的规则（是否划分党小组、是否设支部委员会）据以判断的事实：该期首日的党小组数与正式党员数；"
+                  "无条件的规则为 null")
+
+    def get_held_on_time(self, state) -> int | None:
+        return state.on_time
+
+    @extend_schema_field(JudgedBySerializer(allow_null=True))
+    def get_judged_by(self, state):
+        facts = state.facts
+        if facts is None or state.rule.condition == QuotaRule.Condition.ALWAYS:
+            return None
+        return {"on": state.period_start.isoformat(), "party_groups": facts.group_count,
+                "full_members": facts.full_member_count, "members": facts.member_count}
 
 
 class BranchComplianceSerializer(serializers.Serializer):

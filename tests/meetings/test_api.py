@@ -185,6 +185,8 @@ def test_compliance_explains_the_facts_and_shows_made_up_periods_apart(api, tree
     monthly = next(r for r in january if r["period_end"] == "2026-01-31")
     assert monthly["state"] == "overdue"
     assert "按该期首日即1月1日的党小组与正式党员人数判断：未划分党小组" in monthly["explanation"]
+    assert monthly["judged_by"] == {"on": "2026-01-01", "party_groups": 0, "full_members": 0, "members": 0}
+    assert march["judged_by"] is None and march["held_on_time"] == 0
     q4 = next(r for r in find("branch_assembly", "2026-10-01") if r["period_end"] == "2026-12-31")
     assert q4["state"] != "not_applicable" and "党小组1个" in q4["explanation"]
     assert find("branch_assembly", "2026-11-01")[0]["state"] == "not_applicable"

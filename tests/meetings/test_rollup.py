@@ -107,7 +107,10 @@ def test_a_logged_meeting_reaches_the_summaries_when_it_commits(tree, city, reco
         with django_capture_on_commit_callbacks(execute=True):
             record(tree["a"], [Kind.THEME_DAY], local(2026, 3, 30, 9), now=NOW)
         after = ComplianceSummary.objects.get(org=tree["city"], year=2026)
-    assert after.met == before.met + 1 and after.overdue == before.overdue - 1  # made up (met_late once #15 lands)
+    assert after.met == before.met + 1 and after.overdue == before.overdue - 1  # made up…
+    assert after.met_late == before.met_late + 1  # …after its grace: 补记完成, counted apart
+    row = ComplianceRollup.objects.get(branch=tree["a"], year=2026, kind=Kind.THEME_DAY, period_start=date(2026, 3, 1))
+    assert row.state == "met_late" and "其后补记完成" in row.explanation
 
 
 def test_figures_hold_for_their_day_and_for_ever_once_the_year_is_settled(tree, city):
