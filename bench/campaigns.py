@@ -37,6 +37,7 @@ from core.bulk import bulk_insert  # noqa: E402
 from inspections import scanners  # noqa: E402
 from meetings.compliance import completion_counts, compliance_for_branches, held_queries  # noqa: E402
 from meetings.models import CampaignCompletion, Kind  # noqa: E402
+from meetings.policy import RuleBook  # noqa: E402
 from members.models import Member  # noqa: E402
 from reviews import services  # noqa: E402
 from reviews.models import LifeMeeting, MemberReview, RectificationItem, Stage, Talk  # noqa: E402
@@ -121,7 +122,7 @@ night_queries = len(ctx.captured_queries)
 # --- the engine, with the completion query ----------------------------------------------------------
 def bare_engine():
     rows = 0
-    for qs in held_queries(ids, year=year, now=now):
+    for qs in held_queries(ids, year=year, now=now, counted=RuleBook.load().counted_kind_sets):
         sql, params = qs.query.sql_with_params()
         rows += len(raw(sql, params))
     return rows
