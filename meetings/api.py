@@ -15,7 +15,7 @@ from branches.permissions import Perm
 from branches.selectors import branches_under, visible_orgs, visible_party_groups
 from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from meetings import services
-from meetings.attendance import quorums, summarize
+from meetings.attendance import meeting_quorums, summarize
 from meetings.compliance import compliance_for_branches
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting
 from meetings.periods import end_of_day
@@ -68,9 +68,8 @@ class MeetingSerializer(serializers.ModelSerializer):
                 "present_probationary": s.present_probationary, "leave": len(s.leave), "absent": len(s.absent)}
 
     def get_quorum(self, meeting) -> list[dict]:
-        rows = [(a.status, a.has_vote) for a in meeting.attendance.all()]
         return [{"kind": q.kind, "expected": q.expected, "present": q.present, "met": q.met,
-                 "explanation": q.explanation} for q in quorums(meeting.kind_values, rows)]
+                 "explanation": q.explanation} for q in meeting_quorums(meeting)]
 
 
 class MeetingFilter(filters.FilterSet):

@@ -78,6 +78,10 @@ class ExemptionForm(forms.Form):
     detail = forms.CharField(label="说明", max_length=300, required=False)
     starts_on = DateField(label="开始日期")
     ends_on = DateField(label="结束日期")
+    upper_consent_on = DateField(label="上级党组织同意不计入表决基数日期", required=False,
+                                 help_text="仅病休（不能表达意志）、外派出国半年以上、年老体弱卧床等情形，经上级党组织同意后，"
+                                           "表决时可不计入应到会有表决权的党员；未填写的仍计入。")
+    upper_consent_ref = forms.CharField(label="上级党组织同意文号或说明", max_length=200, required=False)
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)

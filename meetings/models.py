@@ -47,6 +47,11 @@ class Meeting(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
     late_entry = models.BooleanField("补记", default=False,
                                      help_text="在会议所属期间结束后才录入的记录，保留召开时间与录入时间。")
+    # Snapshots at the meeting date, like Attendance.has_vote: members exempted from the meeting (not
+    # expected, no attendance row) who still count in 应到会有表决权的党员 / the committee (domain-rules
+    # "Clarifications": exempted members and quorum).
+    exempt_voters = models.PositiveSmallIntegerField("暂不参加组织生活但计入表决基数的党员", default=0)
+    exempt_committee = models.PositiveSmallIntegerField("暂不参加组织生活但计入应到委员的支委", default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -109,6 +114,7 @@ class Attendance(models.Model):
     # Snapshots at the meeting date: the member's category and vote may change later.
     category = models.CharField("人员类别", max_length=20, choices=Member.Category.choices)
     has_vote = models.BooleanField("有表决权", default=True)
+    committee = models.BooleanField("支委", default=False)  # a 支委 on the meeting date: the 支委会 quorum counts these
 
     class Meta:
         verbose_name = "考勤"
@@ -184,6 +190,9 @@ class Exemption(models.Model):
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    # §2.2 "who may be left out" of 应到会有表决权的党员: only with the upper level's consent, recorded here
+    upper_consent_on = models.DateField("上级党组织同意不计入表决基数日期", null=True, blank=True)
+    upper_consent_ref = models.CharField("上级党组织同意文号或说明", max_length=200, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -18,7 +18,7 @@ from core.signals import announce_branch_change
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
 from meetings.periods import local_midnight
 from meetings.policy import RuleBook
-from meetings.selectors import meeting_expected
+from meetings.selectors import exempt_in_quorum, meeting_expected, vote_snapshot  # noqa: F401 (re-exported)
 from members.models import Member
 
 
@@ -41,13 +41,6 @@ MEETING_FIELDS = ("held_at", "ended_at", "party_group", "place", "topic", "host"
 def check_not_locked(branch: Organization, year: int) -> None:
     if LockedYear.objects.filter(branch=branch, year=year).exists():
         raise ValidationError(f"{branch.name}{year}年度的记录已由上级党组织锁定，不能新增或修改。", code="conflict")
-
-
-def vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
-    """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
-    full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
-    on_probation = member.probation_until is not None and member.probation_until >= day
-    return (Member.Category.FULL if full else Member.Category.PROBATIONARY), full and not on_probation
 
 
 def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, recorder, now, held: bool) -> None:
@@ -115,9 +108,14 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
             raise ValidationError({"attendance": f"{member.name}的出席情况“{mark.status}”无效（应为出席、请假或缺席）。"})
         category, has_vote = vote_snapshot(member, day)
         rows.append(Attendance(meeting=meeting, member=member, status=mark.status, reason=mark.reason[:200],
-                               late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote))
+                               late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote,
+                               committee=member.is_committee_member))
     meeting.attendance.all().delete()
     Attendance.objects.bulk_create(rows)
+    voters, committee = exempt_in_quorum(branch=meeting.branch, on=day, kinds=meeting.kind_values)
+    if (voters, committee) != (meeting.exempt_voters, meeting.exempt_committee):
+        meeting.exempt_voters, meeting.exempt_committee = voters, committee
+        meeting.save(update_fields=["exempt_voters", "exempt_committee"])
 
 
 def _save_kinds(meeting: Meeting, kinds) -> None:
@@ -256,6 +254,7 @@ def cancel_leave(*, actor, leave: LeaveRequest, now: datetime, source: str = "we
 @transaction.atomic
 def request_exemption(*, actor, branch: Organization, reason: str, starts_on: date, ends_on: date,
                       member: Member | None = None, detail: str = "", now: datetime | None = None,
+                      upper_consent_on: date | None = None, upper_consent_ref: str = "",
                       source: str = "web") -> Exemption:
     """暂不参加组织生活 for a member or the whole branch. A member's exemption is the branch's own decision:
     registered by someone who may decide it, it is approved at once; a branch's waits for the upper level."""
@@ -266,10 +265,15 @@ def request_exemption(*, actor, branch: Organization, reason: str, starts_on: da
         errors["detail"] = "原因为“其他”时须填写说明。"
     if member is not None and member.branch_id != branch.pk:
         errors["member"] = "该党员不属于本支部。"
+    if upper_consent_on is not None and member is None:
+        errors["upper_consent_on"] = "上级同意不计入表决基数只适用于党员个人，不适用于整个党支部。"
+    elif upper_consent_on is not None and not upper_consent_ref.strip():
+        errors["upper_consent_ref"] = "请填写上级党组织同意的文号或说明。"
     if errors:
         raise ValidationError(errors)
     exemption = Exemption(branch=branch, member=member, reason=reason, detail=detail.strip(), starts_on=starts_on,
-                          ends_on=ends_on, requested_by=actor if getattr(actor, "pk", None) else None)
+                          ends_on=ends_on, requested_by=actor if getattr(actor, "pk", None) else None,
+                          upper_consent_on=upper_consent_on, upper_consent_ref=upper_consent_ref.strip())
     exemption.full_clean(exclude=["requested_by", "decided_by"])
     exemption.save()
     audit.record_create(actor=actor, instance=exemption, source=source)

@@ -16,11 +16,11 @@ from branches.models import Organization
 from branches.permissions import Perm, has_perm
 from core.forms import apply_service_errors
 from meetings import services
-from meetings.attendance import quorums, summarize
+from meetings.attendance import meeting_quorums, summarize
 from meetings.forms import MeetingForm, PlanForm, default_held_at
 from meetings.models import Kind, Meeting
 from meetings.recordbook import meeting_docx
-from meetings.selectors import expected_members, visible_meetings
+from meetings.selectors import exempt_in_quorum, expected_members, visible_meetings
 
 BRANCH = Organization.Kind.BRANCH
 
@@ -111,8 +111,11 @@ def meeting_record(request, branch, pk=None):
                 note = "（补记）" if saved.late_entry else ""
                 messages.success(request, f"已记录“{saved.topic}”{note}。")
                 return redirect("meeting-detail", pk=saved.pk)
+    exempt_voters, exempt_committee = exempt_in_quorum(branch=branch, on=day,
+                                                       kinds=[Kind.BRANCH_ASSEMBLY, Kind.BRANCH_COMMITTEE])
     return render(request, "meetings/meeting_form.html", {
         "branch": branch, "form": form, "rows": rows, "meeting": meeting,
+        "exempt_voters": exempt_voters, "exempt_committee": exempt_committee,
         "title": "修改会议记录" if meeting and meeting.status == Meeting.Status.HELD else "记录会议",
     })
 
@@ -138,7 +141,7 @@ def meeting_detail(request, meeting):
     leave = meeting.leave_requests.filter(member=own).first() if own else None
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting, "rows": rows, "summary": summarize(rows),
-        "quorums": quorums(meeting.kind_values, [(r.status, r.has_vote) for r in rows]),
+        "quorums": meeting_quorums(meeting, rows),
         "can_record": has_perm(request.user, Perm.RECORD, meeting.branch),
         "can_view_roster": has_perm(request.user, Perm.VIEW, meeting.branch),
         "own_leave": leave,
