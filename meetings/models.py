@@ -129,6 +129,44 @@ class Attendance(models.Model):
         return f"{self.member} · {self.get_status_display()}"
 
 
+class ResolutionItem(models.Model):
+    """One matter put to the vote at a 支部党员大会 or 支委会, with its tally (支部条例 第十一、十二条).
+
+    It passes only with more than half of 应到会有表决权的党员 (the committee's members for a 支委会) in
+    favour — the denominator is those expected with a vote, not those present (domain-rules §2.2, §14.7).
+    Saving a vote taken without quorum needs an explicit confirmation and marks the item."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="resolution_items")
+    position = models.PositiveSmallIntegerField("序号")
+    text = models.CharField("表决事项", max_length=300)
+    votes_for = models.PositiveSmallIntegerField("赞成")
+    votes_against = models.PositiveSmallIntegerField("反对", default=0)
+    votes_abstain = models.PositiveSmallIntegerField("弃权", default=0)
+    base = models.PositiveSmallIntegerField("应到会有表决权的人数", help_text="表决时的基数（快照）")
+    without_quorum = models.BooleanField("未达法定人数", default=False,
+                                         help_text="到会人数未过半仍保存的表决，经录入人确认并标注。")
+
+    class Meta:
+        verbose_name = "表决事项"
+        verbose_name_plural = "表决事项"
+        ordering = ["meeting", "position"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="resolution_item_position")]
+
+    def __str__(self):
+        return f"{self.position}. {self.text}"
+
+    @property
+    def passed(self) -> bool:
+        return self.votes_for * 2 > self.base
+
+    @property
+    def verdict(self) -> str:
+        tally = f"赞成{self.votes_for}票，反对{self.votes_against}票，弃权{self.votes_abstain}票"
+        outcome = "通过" if self.passed else "未通过"
+        mark = "（未达法定人数，经确认保存）" if self.without_quorum else ""
+        return f"{tally}；应到会有表决权{self.base}人，赞成{'超过' if self.passed else '未超过'}半数，{outcome}{mark}"
+
+
 class LeaveRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "待审批"

@@ -15,7 +15,17 @@ from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
 from core.signals import announce_branch_change
-from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
+from meetings.attendance import meeting_quorums
+from meetings.models import (
+    Attendance,
+    Exemption,
+    Kind,
+    LeaveRequest,
+    LockedYear,
+    Meeting,
+    MeetingKind,
+    ResolutionItem,
+)
 from meetings.periods import local_midnight
 from meetings.policy import RuleBook
 from meetings.selectors import exempt_in_quorum, meeting_expected, vote_snapshot  # noqa: F401 (re-exported)
@@ -30,6 +40,19 @@ class Mark:
     reason: str = ""
     late: bool = False
     left_early: bool = False
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One resolution put to the vote and its tally, as entered (meetings.ResolutionItem once saved)."""
+
+    text: str
+    votes_for: int
+    votes_against: int = 0
+    votes_abstain: int = 0
+
+
+VOTING_KINDS = (Kind.BRANCH_ASSEMBLY, Kind.BRANCH_COMMITTEE)
 
 
 # What a meeting record holds besides its branch, kinds, attendance and status: the one list the
@@ -118,6 +141,39 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
         meeting.save(update_fields=["exempt_voters", "exempt_committee"])
 
 
+def _write_votes(meeting: Meeting, votes: list[Vote], *, confirm_without_quorum: bool) -> None:
+    """Replace the meeting's resolution items. The base is the quorum of the body that decides: the
+    党员大会's 应到会有表决权的党员 when the meeting is one, else the 支委会's 委员 (§2.2)."""
+    kinds = set(meeting.kind_values)
+    if votes and not kinds & set(VOTING_KINDS):
+        raise ValidationError({"resolution_items": "只有支部党员大会或支委会的记录可以包含表决事项。"})
+    meeting.resolution_items.all().delete()
+    if not votes:
+        return
+    by_kind = {q.kind: q for q in meeting_quorums(meeting)}
+    quorum = by_kind.get(Kind.BRANCH_ASSEMBLY) or by_kind[Kind.BRANCH_COMMITTEE]
+    errors = []
+    for number, vote in enumerate(votes, 1):
+        counts = (vote.votes_for, vote.votes_against, vote.votes_abstain)
+        if not vote.text.strip():
+            errors.append(f"第{number}项：请填写表决事项。")
+        elif any(n < 0 for n in counts):
+            errors.append(f"第{number}项“{vote.text.strip()}”：票数不能为负数。")
+        elif sum(counts) > quorum.expected:
+            errors.append(f"第{number}项“{vote.text.strip()}”：赞成、反对、弃权合计{sum(counts)}票，"
+                          f"超过应到会有表决权的{quorum.expected}人。")
+    if errors:
+        raise ValidationError({"resolution_items": errors})
+    if not quorum.met and not confirm_without_quorum:
+        raise ValidationError({"confirm_without_quorum": (
+            f"{quorum.explanation}表决须有半数以上有表决权的人员到会方可进行。如确需按实际情况保存本次表决，"
+            "请勾选“确认未达法定人数仍保存表决”，记录将标注“未达法定人数”。")})
+    ResolutionItem.objects.bulk_create([
+        ResolutionItem(meeting=meeting, position=number, text=vote.text.strip()[:300], votes_for=vote.votes_for,
+                       votes_against=vote.votes_against, votes_abstain=vote.votes_abstain, base=quorum.expected,
+                       without_quorum=not quorum.met) for number, vote in enumerate(votes, 1)])
+
+
 def _save_kinds(meeting: Meeting, kinds) -> None:
     meeting.kinds.all().delete()
     MeetingKind.objects.bulk_create([MeetingKind(meeting=meeting, kind=k) for k in sorted(set(kinds))])
@@ -128,11 +184,14 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
                    ended_at: datetime | None = None, party_group: PartyGroup | None = None, place: str = "",
                    host: Member | None = None, recorder: Member | None = None, lecturer: str = "", minutes: str = "",
                    resolutions: str = "", guests: str = "", attendance: dict[int, Mark] | None = None,
+                   votes: list[Vote] | None = None, confirm_without_quorum: bool = False,
                    meeting: Meeting | None = None, source: str = "web") -> Meeting:
     """Record a held meeting with its attendance (new, or completing a planned one, or correcting one).
 
     `attendance` maps member ids to marks for the exceptions; everyone else expected is present (or on
-    leave when approved). None on an existing meeting keeps its recorded attendance.
+    leave when approved). None on an existing meeting keeps its recorded attendance. `votes` are the
+    resolutions put to the vote (None keeps those recorded); a vote without quorum is refused unless
+    `confirm_without_quorum`, and then marked.
     """
     _validate_meeting(branch=branch, kinds=kinds, held_at=held_at, ended_at=ended_at, party_group=party_group,
                       host=host, recorder=recorder, now=now, held=True)
@@ -160,6 +219,10 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.save()
     _save_kinds(meeting, kinds)
     _write_attendance(meeting, attendance)
+    if votes is not None:
+        _write_votes(meeting, votes, confirm_without_quorum=confirm_without_quorum)
+    elif before is not None and not set(kinds) & set(VOTING_KINDS):
+        meeting.resolution_items.all().delete()  # no longer a meeting that votes
     if before is None:
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:

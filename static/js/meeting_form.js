@@ -68,6 +68,7 @@
       notes.push([okc, "支委会：应到委员 " + cbase + " 人" + ofWhom(exemptCommittee) + "，实到 " + committeePresent +
         " 人，" + (okc ? "超过半数，会议有效。" : "未超过半数，会议不能进行。")]);
     }
+    updateVotes(kinds, present, shown);
     quorumBox.innerHTML = "";
     notes.forEach(function (n) {
       var p = document.createElement("p");
@@ -77,6 +78,33 @@
     });
   }
 
+  // Each resolution passes only with more than half of the base in favour (not of those present).
+  function updateVotes(kinds, present, shown) {
+    var assembly = kinds.indexOf("branch_assembly") >= 0;
+    var committee = kinds.indexOf("branch_committee") >= 0;
+    var votesBox = document.getElementById("votes");
+    if (!votesBox) return;
+    votesBox.hidden = !(assembly || committee);
+    var base;
+    if (assembly) {
+      base = shown.filter(function (r) { return r.dataset.vote === "1"; }).length + exemptVotersCount();
+    } else {
+      base = shown.filter(function (r) { return r.dataset.committee === "1"; }).length + exemptCommitteeCount();
+    }
+    votesBox.querySelectorAll("tr[data-vote-row]").forEach(function (row) {
+      var cell = row.querySelector(".vote-verdict");
+      var text = row.querySelector("input[name^=vote-text]").value.trim();
+      var yes = parseInt(row.querySelector("input[name^=vote-for]").value || "0", 10);
+      if (!text) { cell.textContent = ""; return; }
+      var passed = yes * 2 > base;
+      cell.textContent = (passed ? "通过" : "未通过") + "（赞成 " + yes + " / 应到会有表决权 " + base + "）";
+      cell.className = "vote-verdict " + (passed ? "ok" : "warn");
+    });
+  }
+  function exemptVotersCount() { return parseInt(quorumBox.dataset.exemptVoters || "0", 10); }
+  function exemptCommitteeCount() { return parseInt(quorumBox.dataset.exemptCommittee || "0", 10); }
+
   form.addEventListener("change", update);
+  form.addEventListener("input", function (e) { if (e.target.name && e.target.name.indexOf("vote-") === 0) update(); });
   update();
 })();
