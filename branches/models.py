@@ -165,7 +165,15 @@ class PolicyValue(models.Model):
         ABSENCE_FLAG_MONTHS = "absence_flag_months", "连续未参加组织生活：需支部大会研究月数"
         THEME_DAY_RULE_ENABLED = "theme_day_rule_enabled", "启用主题党日缺席地方规则（1启用，0不启用）"
         THEME_DAY_CONSECUTIVE_MONTHS = "theme_day_consecutive_months", "主题党日连续缺席月数"
-        THEME_DAY_CUMULATIVE_MONTHS = "theme_day_cumulative_months", "主题党日年内累计缺席月数"
+        THEME_DAY_CUMULATIVE_MONTHS = "theme_day_cumulative_months", "主题党日滚动窗口内累计缺席月数"
+        THEME_DAY_WINDOW_MONTHS = "theme_day_window_months", "主题党日缺席地方规则：滚动窗口月数"
+        # Quorum (domain-rules §2.2 "who may be left out"): an exemption of these categories may, with the
+        # upper level's consent recorded on it, leave the member out of 应到会有表决权的党员 (1 may, 0 may not)
+        VOTE_LEAVE_OUT_SICK = "vote_leave_out_sick", "表决基数：病休（无法表达意志）经上级同意可不计入"
+        VOTE_LEAVE_OUT_MATERNITY = "vote_leave_out_maternity", "表决基数：产假/哺乳经上级同意可不计入"
+        VOTE_LEAVE_OUT_ABROAD = "vote_leave_out_abroad", "表决基数：外派/出国半年以上经上级同意可不计入"
+        VOTE_LEAVE_OUT_ELDERLY = "vote_leave_out_elderly", "表决基数：年老体弱、卧床不起经上级同意可不计入"
+        VOTE_LEAVE_OUT_OTHER = "vote_leave_out_other", "表决基数：其他原因经上级同意可不计入"
         # Annual campaigns (reviews/, domain-rules §3.1, §3.2, §14.5): seeded by reviews' data migration
         REVIEW_STUDY_STAGE = "review_study_stage", "民主评议党员：设“学习教育”环节（1设，0不设）"
         REVIEW_APPLICATION_STAGE = "review_application_stage", "民主评议党员：设“结果运用”环节（1设，0不设）"

@@ -18,7 +18,7 @@ class MonthFact:
     month: date  # first day of the month
     expected: bool  # expected at least once (attendance rows of held meetings; for dues: a payment was due)
     attended: bool  # took part at least once (for dues: paid)
-    excused: bool  # approved leave, a leave mark, or a 正当理由 recorded by the branch
+    excused: bool  # every meeting he missed that month was excused (请假 with a 事由), or a 正当理由 recorded
     exempt: bool = False  # an approved 暂不参加组织生活 overlapping the month
 
 
@@ -31,7 +31,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Run:
-    months: tuple[date, ...]  # the counted months, newest first
+    months: tuple[date, ...]  # the counted calendar months, newest first
+    expected: tuple[date, ...] = ()  # those of them in which the branch held something he was expected at
 
     @property
     def length(self) -> int:
@@ -41,36 +42,51 @@ class Run:
     def first(self) -> date | None:
         return self.months[-1] if self.months else None
 
+    @property
+    def flaggable(self) -> bool:
+        """A run in which the branch held nothing for him is the branch's failure (its meeting alerts),
+        not the member's (domain-rules "Clarifications": six-month run)."""
+        return bool(self.expected)
 
-def consecutive_run(facts: Mapping[date, MonthFact], *, months: Sequence[date], current: date) -> Run:
-    """The unexcused months counted back from the newest one, until a month breaks the run.
 
-    `months` is newest first and starts with `current`, the running month.
+def _breaks(fact: MonthFact | None) -> bool:
+    return fact is not None and (fact.attended or fact.excused or fact.exempt)
 
-    - attended or excused: breaks the run (the member kept to organizational life, or the branch
-      accepted a 正当理由 — domain-rules §5 encoding note);
-    - not expected (no meeting held for him that month) or exempt: *skipped*, neither counted nor
-      breaking. Why: 第九条 asks whether the member stayed away from the life the organization
-      provided. A month without any meeting is evidence neither way — counting it would flag every
-      member of an inactive branch (that is the branch's meeting_overdue alert), breaking it would let
-      one skipped month reset everyone's clock. An exemption takes the months out of the clock
-      (design.md "excluded from … the six-month clock") without pardoning the months before it;
-    - the running month counts only once it is over: inside it, attending breaks the run at once
-      (the alert closes the next scan), an absence waits for the month's end.
+
+def consecutive_run(facts: Mapping[date, MonthFact], *, months: Sequence[date], current: date,
+                    since: date | None = None) -> Run:
+    """The calendar months since the member last took part or was excused (domain-rules
+    "Clarifications": six-month run), counted back from the newest completed month.
+
+    `months` is newest first and starts with `current`, the running month; `since` is the first month
+    he could be counted in (the month he joined the Party). The run also stops before the first month
+    the records show him expected at anything: months before a branch's history was entered are no
+    evidence either way.
+
+    - attended, excused (every meeting missed that month was excused) or exempt (an approved
+      暂不参加组织生活 is a 正当理由 like leave): ends the run;
+    - any other calendar month counts, whether or not the branch met: 第九条 speaks of six months, not
+      six meetings (a branch meeting every other month otherwise reaches "6" after 11). Whether the
+      member may be flagged at all is `Run.flaggable`;
+    - the running month counts only once it is over: inside it, attending or an excuse ends the run at
+      once (the alert closes the next scan), an absence waits for the month's end.
     """
     counted: list[date] = []
+    expected: list[date] = []
+    known = min((m for m, f in facts.items() if f.expected), default=None)
+    floor = max((d for d in (since, known) if d is not None), default=None)
     for month in months:
+        if floor is not None and month < floor:
+            break
         fact = facts.get(month)
-        if fact is None or fact.exempt or not fact.expected:
-            if fact is not None and (fact.attended or fact.excused) and not fact.exempt:
-                break
-            continue
-        if fact.attended or fact.excused:
+        if _breaks(fact):
             break
         if month >= current:
             continue
         counted.append(month)
-    return Run(tuple(counted))
+        if fact is not None and fact.expected:
+            expected.append(month)
+    return Run(tuple(counted), tuple(expected))
 
 
 def level_for(run_length: int, thresholds: Thresholds) -> str | None:
@@ -97,31 +113,34 @@ NEXT_STEP = {
 
 
 def explain(*, name: str, run: Run, level: str, noun: str, thresholds: Thresholds) -> str:
-    months = "、".join(_ym(m) for m in reversed(run.months))
-    return (f"{name}自{_ym(run.first)}起连续{run.length}个月{noun}，且无请假批准、暂不参加组织生活批准或认定的正当理由"
-            f"（{months}；提醒/升级/研究阈值{thresholds.remind}/{thresholds.escalate}/{thresholds.flag}个月）。"
+    held = "、".join(_ym(m) for m in reversed(run.expected))
+    return (f"{name}自{_ym(run.first)}起连续{run.length}个自然月{noun}，且无请假批准、暂不参加组织生活批准或认定的正当理由"
+            f"（其间党支部在{held}组织了应参加的活动；按自然月计算，未开展活动的月份也计入；"
+            f"提醒/升级/研究阈值{thresholds.remind}/{thresholds.escalate}/{thresholds.flag}个月）。"
             f"{NEXT_STEP[level]}")
 
 
 @dataclass(frozen=True)
 class LocalRuleResult:
-    consecutive: int  # longest run of unexcused absent months in the year
-    cumulative: int  # unexcused absent months in the year
+    consecutive: int  # longest run of unexcused absent months in the window
+    cumulative: int  # unexcused absent months in the window
     months: tuple[date, ...]
 
 
 def theme_day_rule(facts: Mapping[date, MonthFact], *, months: Sequence[date]) -> LocalRuleResult:
     """The optional local rule of the seed text (海沧 practice, domain-rules default policy): absent
-    from 主题党日 3 consecutive or 6 cumulative months in a year. `months` are the year's completed
-    months, oldest first; months with no 主题党日 expected, or exempt, are skipped as above."""
+    without reason from 主题党日 3 consecutive or 6 cumulative months within a rolling window (12
+    months by default: a December–February run is caught). `months` are the window's completed
+    months, oldest first. A month with no 主题党日 held for him is skipped (the branch's failure); a
+    month he attended, was excused for every 主题党日 he missed, or was exempt ends a consecutive run."""
     longest = current = 0
     absent: list[date] = []
     for month in months:
         fact = facts.get(month)
-        if fact is None or fact.exempt or not fact.expected:
-            continue
-        if fact.attended or fact.excused:
+        if _breaks(fact):
             current = 0
+            continue
+        if fact is None or not fact.expected:
             continue
         absent.append(month)
         current += 1

@@ -197,10 +197,10 @@ def scan_member_clock(*, now: datetime, sources: Sequence[MemberSource] = (Atten
         thresholds = _thresholds({m.branch_id for m in facts.values()}, at=today)
         wanted = []
         for member in facts.values():
-            run = consecutive_run(member.facts, months=months, current=months[0])
+            run = consecutive_run(member.facts, months=months, current=months[0], since=member.since)
             th = thresholds[member.branch_id]
             level = level_for(run.length, th)
-            if level is None:
+            if level is None or not run.flaggable:
                 continue
             wanted.append(WantedAlert(
                 org_id=member.branch_id, kind=source.alert_kind, member_id=member.member_id, level=level,
@@ -218,33 +218,39 @@ def scan_member_clock(*, now: datetime, sources: Sequence[MemberSource] = (Atten
 
 
 def scan_theme_day_rule(*, now: datetime) -> ScanResult:
-    """The optional local rule (seed text, 海沧 practice): absent from 主题党日 3 consecutive or 6
-    cumulative months in the year. Off unless an organization sets theme_day_rule_enabled = 1."""
+    """The optional local rule (seed text, 海沧 practice): absent without reason from 主题党日 3
+    consecutive or 6 cumulative months within the last N completed months (theme_day_window_months,
+    12 by default: a rolling window, so a December–February run is caught). Off unless an organization
+    sets theme_day_rule_enabled = 1."""
     today = timezone.localdate(now)
     P = PolicyValue.Key
     branches = list(Organization.objects.filter(kind=Organization.Kind.BRANCH).only("pk", "path"))
     enabled = policy_values(P.THEME_DAY_RULE_ENABLED, branches, at=today)
     on = [b for b in branches if enabled[b.pk]]
-    months = sorted(m for m in month_starts_back(today, today.month) if m < today.replace(day=1))  # completed months
     wanted = []
-    if on and months:
+    if on:
         consecutive = policy_values(P.THEME_DAY_CONSECUTIVE_MONTHS, on, at=today)
         cumulative = policy_values(P.THEME_DAY_CUMULATIVE_MONTHS, on, at=today)
-        for member in theme_day_facts(branch_ids=[b.pk for b in on], months=months, now=now).values():
+        window = policy_values(P.THEME_DAY_WINDOW_MONTHS, on, at=today)
+        completed = sorted(month_starts_back(today, max(window.values()) + 1)[1:])  # oldest first
+        for member in theme_day_facts(branch_ids=[b.pk for b in on], months=completed, now=now).values():
+            months = completed[-window[member.branch_id]:]
             r = theme_day_rule(member.facts, months=months)
             need_run, need_total = consecutive[member.branch_id], cumulative[member.branch_id]
             if r.consecutive < need_run and r.cumulative < need_total:
                 continue
-            listed = "、".join(f"{m.month}月" for m in r.months)
+            listed = "、".join(f"{m.year}年{m.month}月" for m in r.months)
+            span = f"{months[0].year}年{months[0].month}月至{months[-1].year}年{months[-1].month}月"
             wanted.append(WantedAlert(
                 org_id=member.branch_id, kind=K.MEMBER_ABSENT, member_id=member.member_id, level=L.WARNING,
-                subject=f"theme_day:{member.member_id}:{today.year}", months=r.cumulative, rule="地方规则（主题党日缺席）",
-                period_start=date(today.year, 1, 1), period_end=months[-1],
-                explanation=(f"{member.name}{today.year}年无故缺席主题党日{r.cumulative}个月（{listed}），最长连续{r.consecutive}个月，"
-                             f"达到本地规则“连续{need_run}个月或累计{need_total}个月”的提醒标准。请党支部了解原因、谈心谈话。")))
+                subject=f"theme_day:{member.member_id}", months=r.cumulative, rule="地方规则（主题党日缺席）",
+                period_start=months[0], period_end=months[-1],
+                explanation=(f"{member.name}近{len(months)}个月（{span}）无故缺席主题党日{r.cumulative}个月（{listed}），"
+                             f"最长连续{r.consecutive}个月，达到本地规则“连续{need_run}个月或累计{need_total}个月”的提醒标准。"
+                             "请党支部了解原因、谈心谈话。")))
     return sync_alerts(name="主题党日", kinds=[K.MEMBER_ABSENT], wanted=wanted, now=now,
                        scope=Q(subject__startswith="theme_day:"),
-                       close_reason="已不再达到主题党日缺席标准、规则未启用或该年度已结束")
+                       close_reason="滚动窗口内已不再达到主题党日缺席标准，或规则未启用")
 
 
 # --- 换届 (支部条例 第六章; 选举条例 第三条) ------------------------------------------------------

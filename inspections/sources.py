@@ -11,7 +11,7 @@ from django.db.models.fields import DateField
 from django.db.models.functions import TruncMonth
 
 from core.bulk import IN_CHUNK
-from core.dates import next_month_start
+from core.dates import month_start, next_month_start
 from inspections.clock import MonthFact
 from inspections.models import Alert, FlagAction
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
@@ -25,6 +25,7 @@ class MemberMonths:
     name: str
     branch_id: int
     facts: dict[date, MonthFact] = field(default_factory=dict)
+    since: date | None = None  # the month he joined the Party: the clock does not run before it
 
 
 class MemberSource(Protocol):
@@ -48,13 +49,28 @@ def _held(now: datetime, start: date) -> Q:
 
 _MONTH = TruncMonth("meeting__held_at", output_field=DateField())
 
+# A missed meeting is excused by 请假 with a 事由 (approved leave fills the row as 请假 with its reason),
+# or by an approved leave request the row does not show yet; anything else missed is 无故.
+_EXCUSED = (Q(status=Attendance.Status.LEAVE) & ~Q(reason="")) | Exists(LeaveRequest.objects.filter(
+    member_id=OuterRef("member_id"), meeting_id=OuterRef("meeting_id"), status=LeaveRequest.Status.APPROVED))
 
-def _combine(rows, leaves, exemptions, justified, months: list[date], members: dict[int, MemberMonths]) -> None:
-    """Fold the grouped rows into MonthFacts."""
-    for member_id, month, expected, present, leave in rows:
+
+def _month_rows(attendance):
+    """(member id, month, expected, present, unexcused misses) per member and month of `attendance`."""
+    return list(attendance.values("member_id", month=_MONTH)
+                .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+                          unexcused=Count("id", filter=~Q(status=Attendance.Status.PRESENT) & ~_EXCUSED))
+                .values_list("member_id", "month", "n", "present", "unexcused"))
+
+
+def _combine(rows, exemptions, justified, months: list[date], members: dict[int, MemberMonths]) -> None:
+    """Fold the grouped rows into MonthFacts. A month is excused only if every meeting the member
+    missed in it was excused (domain-rules "Clarifications": one 请假 does not excuse the month)."""
+    for member_id, month, expected, present, unexcused in rows:
         if member_id not in members:
             continue
-        members[member_id].facts[month] = MonthFact(month, expected > 0, present > 0, leave > 0 or (member_id, month) in leaves)
+        members[member_id].facts[month] = MonthFact(month, expected > 0, present > 0,
+                                                    expected > present and unexcused == 0)
     for member_id, months_excused in justified.items():
         if member_id not in members:
             continue
@@ -72,9 +88,9 @@ def _combine(rows, leaves, exemptions, justified, months: list[date], members: d
 
 
 class AttendanceSource:
-    """党章 第九条 "不参加党的组织生活": a month counts when the member was expected at a held meeting,
-    was present at none, and had no approved leave (status 请假 or an approved LeaveRequest), no
-    approved 暂不参加组织生活 and no 正当理由 recorded by the branch covering it."""
+    """党章 第九条 "不参加党的组织生活": every calendar month since the member last took part, had all
+    his misses of a month excused (请假 with a 事由), an approved 暂不参加组织生活, or a 正当理由
+    recorded by the branch (inspections.clock.consecutive_run)."""
 
     key = "absence"
     alert_kind = Alert.Kind.MEMBER_ABSENT
@@ -90,25 +106,18 @@ class AttendanceSource:
 
     def facts(self, *, months: list[date], now: datetime, recent: int) -> dict[int, MemberMonths]:
         candidates = self.candidates(months=months, now=now, recent=recent)
-        members = {pk: MemberMonths(pk, name, branch_id) for pk, name, branch_id in
-                   candidates.values_list("pk", "name", "branch_id")}
+        members = {pk: MemberMonths(pk, name, branch_id, since=month_start(joined_on)) for pk, name, branch_id, joined_on
+                   in candidates.values_list("pk", "name", "branch_id", "joined_on")}
         if not members:
             return {}
         start = months[-1]
-        rows, leaves, exemptions, justified = [], set(), [], {}
+        rows, exemptions, justified = [], [], {}
         # The anti-join runs once; its (few) ids are then passed as lists, in chunks under
         # PostgreSQL's parameter limit, rather than re-running it as a subquery in every query below.
         ids_all = list(members)
         for i in range(0, len(ids_all), IN_CHUNK):
             ids = ids_all[i:i + IN_CHUNK]
-            rows += (Attendance.objects.filter(_held(now, start), member_id__in=ids)
-                     .values("member_id", month=_MONTH)
-                     .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
-                               leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)))
-                     .values_list("member_id", "month", "n", "present", "leave"))
-            leaves |= set(LeaveRequest.objects.filter(_held(now, start), member_id__in=ids,
-                                                      status=LeaveRequest.Status.APPROVED)
-                          .values_list("member_id", _MONTH).distinct())
+            rows += _month_rows(Attendance.objects.filter(_held(now, start), member_id__in=ids))
             exemptions += Exemption.objects.filter(member_id__in=ids, status=Exemption.Status.APPROVED,
                                                    starts_on__lte=months[0], ends_on__gte=start
                                                    ).values_list("member_id", "starts_on", "ends_on")
@@ -116,7 +125,7 @@ class AttendanceSource:
                           FlagAction.objects.filter(member_id__in=ids, kind=FlagAction.Kind.JUSTIFIED,
                                                     recorded_at__lte=now)
                           .values("member_id").annotate(day=Max("happened_on")).values_list("member_id", "day")}
-        _combine(rows, leaves, exemptions, justified, months, members)
+        _combine(rows, exemptions, justified, months, members)
         return members
 
 
@@ -125,17 +134,13 @@ def theme_day_facts(*, branch_ids: list[int], months: list[date], now: datetime)
     if not branch_ids or not months:
         return {}
     start = min(months)
-    base = Attendance.objects.filter(_held(now, start), meeting__kinds__kind=Kind.THEME_DAY,
-                                     member__branch_id__in=branch_ids, member__status=Member.Status.NORMAL)
-    rows = list(base.values("member_id", month=_MONTH)
-                .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
-                          leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)))
-                .values_list("member_id", "month", "n", "present", "leave"))
+    rows = _month_rows(Attendance.objects.filter(_held(now, start), meeting__kinds__kind=Kind.THEME_DAY,
+                                                 member__branch_id__in=branch_ids, member__status=Member.Status.NORMAL))
     members = {pk: MemberMonths(pk, name, branch_id) for pk, name, branch_id in
                Member.objects.filter(branch_id__in=branch_ids, status=Member.Status.NORMAL)
                .values_list("pk", "name", "branch_id")}
     exemptions = Exemption.objects.filter(member__branch_id__in=branch_ids, status=Exemption.Status.APPROVED,
                                           starts_on__lt=next_month_start(max(months)), ends_on__gte=start
                                           ).values_list("member_id", "starts_on", "ends_on")
-    _combine(rows, set(), [e for e in exemptions if e[0] in members], {}, months, members)
+    _combine(rows, [e for e in exemptions if e[0] in members], {}, months, members)
     return members

@@ -15,9 +15,9 @@ from branches.permissions import Perm
 from branches.selectors import branches_under, visible_orgs, visible_party_groups
 from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from meetings import services
-from meetings.attendance import quorums, summarize
+from meetings.attendance import meeting_quorums, summarize
 from meetings.compliance import compliance_for_branches
-from meetings.models import Attendance, Kind, LeaveRequest, Meeting, QuotaRule
+from meetings.models import Attendance, Kind, LeaveRequest, Meeting, QuotaRule, ResolutionItem
 from meetings.periods import end_of_day
 from meetings.selectors import visible_leave_requests, visible_meetings
 from members.selectors import visible_members
@@ -32,6 +32,26 @@ class AttendanceSerializer(serializers.ModelSerializer):
         model = Attendance
         fields = ["member", "member_name", "status", "reason", "late", "left_early", "category", "has_vote"]
         read_only_fields = ["category", "has_vote"]
+
+
+def _count_field(**kwargs):
+    return serializers.IntegerField(min_value=0, max_value=10000, error_messages={
+        "min_value": "票数不能为负数。", "max_value": "票数过大。", "invalid": "票数须为整数。",
+        "required": "请填写赞成票数。", "null": "请填写票数。"}, **kwargs)
+
+
+class ResolutionItemSerializer(serializers.ModelSerializer):
+    text = serializers.CharField(max_length=300, error_messages={
+        "blank": "请填写表决事项。", "required": "请填写表决事项。", "max_length": "表决事项不超过300字。"})
+    votes_for = _count_field()
+    votes_against = _count_field(default=0)
+    votes_abstain = _count_field(default=0)
+    passed = serializers.BooleanField(read_only=True, help_text="赞成票超过应到会有表决权人数的半数")
+
+    class Meta:
+        model = ResolutionItem
+        fields = ["position", "text", "votes_for", "votes_against", "votes_abstain", "base", "passed", "without_quorum"]
+        read_only_fields = ["position", "base", "without_quorum"]
 
 
 class KindsField(serializers.ListField):
@@ -54,12 +74,18 @@ class MeetingSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=Meeting.Status.choices, default=Meeting.Status.HELD)
     counts = serializers.SerializerMethodField(help_text="应到/实到/正式/预备/请假/缺席（由考勤推算）")
     quorum = serializers.SerializerMethodField(help_text="党员大会、支委会的到会人数是否过半")
+    resolution_items = ResolutionItemSerializer(
+        many=True, required=False,
+        help_text="表决事项（仅支部党员大会、支委会）：省略时（修改）保留原有表决；赞成票超过应到会有表决权人数的半数为通过")
+    confirm_without_quorum = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text="到会有表决权的人数未过半时仍保存表决，须为 true；表决将标注“未达法定人数”")
 
     class Meta:
         model = Meeting
         fields = ["id", "branch", "party_group", "kinds", "status", "held_at", "ended_at", "place", "topic", "host",
                   "recorder", "lecturer", "minutes", "resolutions", "guests", "attendance", "recorded_at", "late_entry",
-                  "counts", "quorum"]
+                  "counts", "quorum", "resolution_items", "confirm_without_quorum"]
         read_only_fields = ["recorded_at", "late_entry"]
 
     def get_counts(self, meeting) -> dict:
@@ -68,9 +94,8 @@ class MeetingSerializer(serializers.ModelSerializer):
                 "present_probationary": s.present_probationary, "leave": len(s.leave), "absent": len(s.absent)}
 
     def get_quorum(self, meeting) -> list[dict]:
-        rows = [(a.status, a.has_vote) for a in meeting.attendance.all()]
         return [{"kind": q.kind, "expected": q.expected, "present": q.present, "met": q.met,
-                 "explanation": q.explanation} for q in quorums(meeting.kind_values, rows)]
+                 "explanation": q.explanation} for q in meeting_quorums(meeting)]
 
 
 class MeetingFilter(filters.FilterSet):
@@ -102,7 +127,7 @@ class MeetingViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return (visible_meetings(self.request.user).select_related("branch", "party_group")
-                .prefetch_related("kinds", "attendance__member").order_by("-held_at", "-id").distinct())
+                .prefetch_related("kinds", "attendance__member", "resolution_items").order_by("-held_at", "-id").distinct())
 
     def _save(self, serializer, meeting=None):
         data = dict(serializer.validated_data)
@@ -110,6 +135,10 @@ class MeetingViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
         self.require_write(branch)
         kinds = data.pop("kinds", meeting.kind_values if meeting else [])
         attendance = _marks(data.pop("attendance", None))
+        items = data.pop("resolution_items", None)
+        votes = None if items is None else [services.Vote(i["text"], i["votes_for"], i.get("votes_against", 0),
+                                                          i.get("votes_abstain", 0)) for i in items]
+        confirm = data.pop("confirm_without_quorum", False)
         wanted = data.pop("status", Meeting.Status.HELD)
         now = timezone.now()
         if meeting is None and wanted == Meeting.Status.PLANNED:
@@ -120,7 +149,8 @@ class MeetingViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
             for name in services.MEETING_FIELDS:
                 data.setdefault(name, getattr(meeting, name))
         return services.record_meeting(actor=self.request.user, branch=branch, kinds=kinds, now=now,
-                                       attendance=attendance, meeting=meeting, source="api", **data)
+                                       attendance=attendance, votes=votes, confirm_without_quorum=confirm,
+                                       meeting=meeting, source="api", **data)
 
     def perform_create(self, serializer):
         serializer.instance = self._save(serializer)

@@ -49,29 +49,50 @@ class Quorum:
     explanation: str
 
 
-def quorums(kinds: Iterable[str], rows: Iterable[tuple[str, bool]]) -> list[Quorum]:
-    """Quorum checks for the kinds that vote. `rows` are (status, has_vote) per expected member.
+# (status, has_vote, committee) per attendance row; committee: a 支委 on the meeting date
+QuorumRow = tuple[str, bool, bool]
 
-    支部党员大会: more than half of the members *with a vote* present (支部条例 第十一条; 预备党员 and
-    members under 留党察看 have none). 支委会: more than half of the 委员 present (第十二条).
+
+def quorums(kinds: Iterable[str], rows: Iterable[QuorumRow], *, exempt_voters: int = 0,
+            exempt_committee: int = 0) -> list[Quorum]:
+    """Quorum checks for the kinds that vote, from the attendance rows and the members exempted from
+    the meeting who still count (Meeting.exempt_voters / exempt_committee).
+
+    支部党员大会: more than half of 应到会有表决权的党员 present (支部条例 第十一条; 预备党员 and members
+    under 留党察看 have none; exempted members count unless left out with the upper level's consent).
+    支委会: more than half of the 委员 present (第十二条) — the committee's own members, even when the
+    meeting also counts for other kinds and the whole branch attended.
     """
+    kinds = set(kinds)
     rows = list(rows)
     result = []
     if Kind.BRANCH_ASSEMBLY in kinds:
-        expected = sum(1 for _status, vote in rows if vote)
-        present = sum(1 for status, vote in rows if vote and status == Attendance.Status.PRESENT)
+        voters = [status for status, vote, _c in rows if vote]
+        expected = len(voters) + exempt_voters
+        present = voters.count(Attendance.Status.PRESENT)
         met = present * 2 > expected
         verdict = "超过半数，可以进行表决" if met else "未超过半数，不能进行表决"
+        of_whom = f"（含暂不参加组织生活{exempt_voters}人）" if exempt_voters else ""
         result.append(Quorum(Kind.BRANCH_ASSEMBLY, expected, present, met,
-                             f"支部党员大会：应到会有表决权的党员{expected}人，实到{present}人，{verdict}（支部条例 第十一条）。"))
+                             f"支部党员大会：应到会有表决权的党员{expected}人{of_whom}，实到{present}人，{verdict}（支部条例 第十一条）。"))
     if Kind.BRANCH_COMMITTEE in kinds:
-        expected = len(rows)
-        present = sum(1 for status, _vote in rows if status == Attendance.Status.PRESENT)
+        only_committee = kinds == {Kind.BRANCH_COMMITTEE}  # its roster is the committee by construction
+        members = [status for status, _v, committee in rows if committee or only_committee]
+        expected = len(members) + exempt_committee
+        present = members.count(Attendance.Status.PRESENT)
         met = present * 2 > expected
         verdict = "超过半数，会议有效" if met else "未超过半数，会议不能进行"
+        of_whom = f"（含暂不参加组织生活{exempt_committee}人）" if exempt_committee else ""
         result.append(Quorum(Kind.BRANCH_COMMITTEE, expected, present, met,
-                             f"支委会：应到委员{expected}人，实到{present}人，{verdict}（支部条例 第十二条）。"))
+                             f"支委会：应到委员{expected}人{of_whom}，实到{present}人，{verdict}（支部条例 第十二条）。"))
     return result
+
+
+def meeting_quorums(meeting, rows: Iterable[Attendance] | None = None) -> list[Quorum]:
+    """The quorums of a recorded meeting (`rows`: its attendance, if already loaded)."""
+    rows = meeting.attendance.all() if rows is None else rows
+    return quorums(meeting.kind_values, [(r.status, r.has_vote, r.committee) for r in rows],
+                   exempt_voters=meeting.exempt_voters, exempt_committee=meeting.exempt_committee)
 
 
 @dataclass(frozen=True)

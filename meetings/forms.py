@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from core.forms import DateField
 from meetings.models import Attendance, Exemption, Kind
-from meetings.services import Mark
+from meetings.services import Mark, Vote
 from members.models import Member
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M",
@@ -34,10 +34,16 @@ class MeetingForm(forms.Form):
     guests = forms.CharField(label="列席人员", max_length=300, required=False)
     minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 6}), required=False)
     resolutions = forms.CharField(label="决议事项", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    confirm_without_quorum = forms.BooleanField(
+        label="确认未达法定人数仍保存表决", required=False,
+        help_text="到会有表决权的人数未过半时，表决结果须经确认才能保存，并在记录和记录册中标注。")
 
-    def __init__(self, *args, branch, roster, **kwargs):
+    BLANK_VOTES = 3  # empty rows offered for new resolutions (the page works without JavaScript)
+
+    def __init__(self, *args, branch, roster, votes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.roster = roster
+        self.vote_rows = [*votes, *([None] * self.BLANK_VOTES)]
         self.fields["party_group"].queryset = branch.party_groups.order_by("name")
         for name in ("host", "recorder"):
             self.fields[name].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
@@ -52,6 +58,24 @@ class MeetingForm(forms.Form):
             if status != Attendance.Status.PRESENT or reason or late or early:
                 marks[member.pk] = Mark(status, reason, late, early)
         return marks
+
+
+    def vote_inputs(self) -> tuple[list[Vote], list[str]]:
+        """The resolution rows filled in (a row with neither text nor counts is skipped), and the
+        Chinese errors of counts that are not whole numbers; what was typed is kept on the page."""
+        votes, errors = [], []
+        for i in range(len(self.vote_rows)):
+            text = self.data.get(f"vote-text-{i}", "").strip()
+            raw = [self.data.get(f"vote-{key}-{i}", "").strip() for key in ("for", "against", "abstain")]
+            if not text and not any(raw):
+                continue
+            try:
+                counts = [int(n) if n else 0 for n in raw]
+            except ValueError:
+                errors.append(f"表决事项“{text or i + 1}”：票数须为整数。")
+                continue
+            votes.append(Vote(text, *counts))
+        return votes, errors
 
 
 class PlanForm(forms.Form):
@@ -78,6 +102,10 @@ class ExemptionForm(forms.Form):
     detail = forms.CharField(label="说明", max_length=300, required=False)
     starts_on = DateField(label="开始日期")
     ends_on = DateField(label="结束日期")
+    upper_consent_on = DateField(label="上级党组织同意不计入表决基数日期", required=False,
+                                 help_text="仅病休（不能表达意志）、外派出国半年以上、年老体弱卧床等情形，经上级党组织同意后，"
+                                           "表决时可不计入应到会有表决权的党员；未填写的仍计入。")
+    upper_consent_ref = forms.CharField(label="上级党组织同意文号或说明", max_length=200, required=False)
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)

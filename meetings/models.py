@@ -48,6 +48,11 @@ class Meeting(models.Model):
                                     on_delete=models.SET_NULL, related_name="+")
     late_entry = models.BooleanField("补记", default=False,
                                      help_text="在会议所属期间结束后才录入的记录，保留召开时间与录入时间。")
+    # Snapshots at the meeting date, like Attendance.has_vote: members exempted from the meeting (not
+    # expected, no attendance row) who still count in 应到会有表决权的党员 / the committee (domain-rules
+    # "Clarifications": exempted members and quorum).
+    exempt_voters = models.PositiveSmallIntegerField("暂不参加组织生活但计入表决基数的党员", default=0)
+    exempt_committee = models.PositiveSmallIntegerField("暂不参加组织生活但计入应到委员的支委", default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -110,6 +115,7 @@ class Attendance(models.Model):
     # Snapshots at the meeting date: the member's category and vote may change later.
     category = models.CharField("人员类别", max_length=20, choices=Member.Category.choices)
     has_vote = models.BooleanField("有表决权", default=True)
+    committee = models.BooleanField("支委", default=False)  # a 支委 on the meeting date: the 支委会 quorum counts these
 
     class Meta:
         verbose_name = "考勤"
@@ -122,6 +128,44 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.get_status_display()}"
+
+
+class ResolutionItem(models.Model):
+    """One matter put to the vote at a 支部党员大会 or 支委会, with its tally (支部条例 第十一、十二条).
+
+    It passes only with more than half of 应到会有表决权的党员 (the committee's members for a 支委会) in
+    favour — the denominator is those expected with a vote, not those present (domain-rules §2.2, §14.7).
+    Saving a vote taken without quorum needs an explicit confirmation and marks the item."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="resolution_items")
+    position = models.PositiveSmallIntegerField("序号")
+    text = models.CharField("表决事项", max_length=300)
+    votes_for = models.PositiveSmallIntegerField("赞成")
+    votes_against = models.PositiveSmallIntegerField("反对", default=0)
+    votes_abstain = models.PositiveSmallIntegerField("弃权", default=0)
+    base = models.PositiveSmallIntegerField("应到会有表决权的人数", help_text="表决时的基数（快照）")
+    without_quorum = models.BooleanField("未达法定人数", default=False,
+                                         help_text="到会人数未过半仍保存的表决，经录入人确认并标注。")
+
+    class Meta:
+        verbose_name = "表决事项"
+        verbose_name_plural = "表决事项"
+        ordering = ["meeting", "position"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="resolution_item_position")]
+
+    def __str__(self):
+        return f"{self.position}. {self.text}"
+
+    @property
+    def passed(self) -> bool:
+        return self.votes_for * 2 > self.base
+
+    @property
+    def verdict(self) -> str:
+        tally = f"赞成{self.votes_for}票，反对{self.votes_against}票，弃权{self.votes_abstain}票"
+        outcome = "通过" if self.passed else "未通过"
+        mark = "（未达法定人数，经确认保存）" if self.without_quorum else ""
+        return f"{tally}；应到会有表决权{self.base}人，赞成{'超过' if self.passed else '未超过'}半数，{outcome}{mark}"
 
 
 class LeaveRequest(models.Model):
@@ -185,6 +229,9 @@ class Exemption(models.Model):
     starts_on = models.DateField("开始日期")
     ends_on = models.DateField("结束日期")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    # §2.2 "who may be left out" of 应到会有表决权的党员: only with the upper level's consent, recorded here
+    upper_consent_on = models.DateField("上级党组织同意不计入表决基数日期", null=True, blank=True)
+    upper_consent_ref = models.CharField("上级党组织同意文号或说明", max_length=200, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

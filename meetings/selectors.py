@@ -6,8 +6,9 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from branches.models import Organization, PartyGroup
+from branches.models import Organization, PartyGroup, PolicyValue
 from branches.permissions import Perm, org_filter
+from branches.policy import policy_value
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
 from meetings.periods import local_midnight
 from members.models import Member
@@ -29,6 +30,54 @@ def expected_members(*, branch: Organization, on: date, kinds, party_group: Part
     exempt = Exemption.objects.filter(member__isnull=False, branch=branch, status=Exemption.Status.APPROVED,
                                       starts_on__lte=on, ends_on__gte=on).values("member_id")
     return members.exclude(pk__in=exempt).order_by("name", "id")
+
+
+VOTE_LEAVE_OUT = {  # exemption reason → the policy value saying whether §2.2 lets it leave the vote base
+    Exemption.Reason.SICK: PolicyValue.Key.VOTE_LEAVE_OUT_SICK,
+    Exemption.Reason.MATERNITY: PolicyValue.Key.VOTE_LEAVE_OUT_MATERNITY,
+    Exemption.Reason.ABROAD: PolicyValue.Key.VOTE_LEAVE_OUT_ABROAD,
+    Exemption.Reason.ELDERLY: PolicyValue.Key.VOTE_LEAVE_OUT_ELDERLY,
+    Exemption.Reason.OTHER: PolicyValue.Key.VOTE_LEAVE_OUT_OTHER,
+}
+
+
+def leaves_vote_base(exemption: Exemption, *, on: date) -> bool:
+    """Whether an approved exemption takes its member out of 应到会有表决权的党员 on `on`: only an
+    exemption of a category §2.2 lets the branch leave out (policy data) that records the upper
+    level's consent, given by then."""
+    if exemption.upper_consent_on is None or exemption.upper_consent_on > on:
+        return False
+    return bool(policy_value(VOTE_LEAVE_OUT[exemption.reason], exemption.branch, at=on))
+
+
+def exempt_in_quorum(*, branch: Organization, on: date, kinds) -> tuple[int, int]:
+    """(voters, 委员) exempted from a meeting on `on` who still count in its quorum bases (domain-rules
+    "Clarifications": exempted members are not expected, but stay in 应到会有表决权的党员 unless left out
+    with consent). Only for the kinds that vote."""
+    kinds = set(kinds)
+    if not kinds & {Kind.BRANCH_ASSEMBLY, Kind.BRANCH_COMMITTEE}:
+        return 0, 0
+    roster = Member.objects.filter(pk__in=memberships_on(branch, on).values("member_id")).exclude(
+        status__in=INACTIVE_STATUSES)
+    by_member: dict[int, list[Exemption]] = {}
+    for exemption in (Exemption.objects.filter(member__in=roster, branch=branch, status=Exemption.Status.APPROVED,
+                                               starts_on__lte=on, ends_on__gte=on).select_related("member", "branch")):
+        by_member.setdefault(exemption.member_id, []).append(exemption)
+    voters = committee = 0
+    for exemptions in by_member.values():
+        if any(leaves_vote_base(e, on=on) for e in exemptions):
+            continue
+        member = exemptions[0].member
+        voters += Kind.BRANCH_ASSEMBLY in kinds and vote_snapshot(member, on)[1]
+        committee += Kind.BRANCH_COMMITTEE in kinds and member.is_committee_member
+    return voters, committee
+
+
+def vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
+    """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
+    full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
+    on_probation = member.probation_until is not None and member.probation_until >= day
+    return (Member.Category.FULL if full else Member.Category.PROBATIONARY), full and not on_probation
 
 
 def meeting_expected(meeting: Meeting) -> QuerySet[Member]:

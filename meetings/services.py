@@ -15,8 +15,18 @@ from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
 from core.signals import announce_branch_change
-from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
-from meetings.selectors import meeting_expected
+from meetings.attendance import meeting_quorums
+from meetings.models import (
+    Attendance,
+    Exemption,
+    Kind,
+    LeaveRequest,
+    LockedYear,
+    Meeting,
+    MeetingKind,
+    ResolutionItem,
+)
+from meetings.selectors import exempt_in_quorum, meeting_expected, vote_snapshot  # noqa: F401 (re-exported)
 from meetings.timeliness import is_late_entry
 from members.models import Member
 
@@ -31,6 +41,19 @@ class Mark:
     left_early: bool = False
 
 
+@dataclass(frozen=True)
+class Vote:
+    """One resolution put to the vote and its tally, as entered (meetings.ResolutionItem once saved)."""
+
+    text: str
+    votes_for: int
+    votes_against: int = 0
+    votes_abstain: int = 0
+
+
+VOTING_KINDS = (Kind.BRANCH_ASSEMBLY, Kind.BRANCH_COMMITTEE)
+
+
 # What a meeting record holds besides its branch, kinds, attendance and status: the one list the
 # form, the API and the record service share.
 MEETING_FIELDS = ("held_at", "ended_at", "party_group", "place", "topic", "host", "recorder", "lecturer", "minutes",
@@ -40,13 +63,6 @@ MEETING_FIELDS = ("held_at", "ended_at", "party_group", "place", "topic", "host"
 def check_not_locked(branch: Organization, year: int) -> None:
     if LockedYear.objects.filter(branch=branch, year=year).exists():
         raise ValidationError(f"{branch.name}{year}年度的记录已由上级党组织锁定，不能新增或修改。", code="conflict")
-
-
-def vote_snapshot(member: Member, day: date) -> tuple[str, bool]:
-    """Category and vote on the meeting date: 预备党员 and members under 留党察看 have no vote (§2.2)."""
-    full = member.category == Member.Category.FULL and (member.confirmed_on is None or member.confirmed_on <= day)
-    on_probation = member.probation_until is not None and member.probation_until >= day
-    return (Member.Category.FULL if full else Member.Category.PROBATIONARY), full and not on_probation
 
 
 def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, recorder, now, held: bool) -> None:
@@ -106,9 +122,47 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
             raise ValidationError({"attendance": f"{member.name}的出席情况“{mark.status}”无效（应为出席、请假或缺席）。"})
         category, has_vote = vote_snapshot(member, day)
         rows.append(Attendance(meeting=meeting, member=member, status=mark.status, reason=mark.reason[:200],
-                               late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote))
+                               late=mark.late, left_early=mark.left_early, category=category, has_vote=has_vote,
+                               committee=member.is_committee_member))
     meeting.attendance.all().delete()
     Attendance.objects.bulk_create(rows)
+    voters, committee = exempt_in_quorum(branch=meeting.branch, on=day, kinds=meeting.kind_values)
+    if (voters, committee) != (meeting.exempt_voters, meeting.exempt_committee):
+        meeting.exempt_voters, meeting.exempt_committee = voters, committee
+        meeting.save(update_fields=["exempt_voters", "exempt_committee"])
+
+
+def _write_votes(meeting: Meeting, votes: list[Vote], *, confirm_without_quorum: bool) -> None:
+    """Replace the meeting's resolution items. The base is the quorum of the body that decides: the
+    党员大会's 应到会有表决权的党员 when the meeting is one, else the 支委会's 委员 (§2.2)."""
+    kinds = set(meeting.kind_values)
+    if votes and not kinds & set(VOTING_KINDS):
+        raise ValidationError({"resolution_items": "只有支部党员大会或支委会的记录可以包含表决事项。"})
+    meeting.resolution_items.all().delete()
+    if not votes:
+        return
+    by_kind = {q.kind: q for q in meeting_quorums(meeting)}
+    quorum = by_kind.get(Kind.BRANCH_ASSEMBLY) or by_kind[Kind.BRANCH_COMMITTEE]
+    errors = []
+    for number, vote in enumerate(votes, 1):
+        counts = (vote.votes_for, vote.votes_against, vote.votes_abstain)
+        if not vote.text.strip():
+            errors.append(f"第{number}项：请填写表决事项。")
+        elif any(n < 0 for n in counts):
+            errors.append(f"第{number}项“{vote.text.strip()}”：票数不能为负数。")
+        elif sum(counts) > quorum.expected:
+            errors.append(f"第{number}项“{vote.text.strip()}”：赞成、反对、弃权合计{sum(counts)}票，"
+                          f"超过应到会有表决权的{quorum.expected}人。")
+    if errors:
+        raise ValidationError({"resolution_items": errors})
+    if not quorum.met and not confirm_without_quorum:
+        raise ValidationError({"confirm_without_quorum": (
+            f"{quorum.explanation}表决须有半数以上有表决权的人员到会方可进行。如确需按实际情况保存本次表决，"
+            "请勾选“确认未达法定人数仍保存表决”，记录将标注“未达法定人数”。")})
+    ResolutionItem.objects.bulk_create([
+        ResolutionItem(meeting=meeting, position=number, text=vote.text.strip()[:300], votes_for=vote.votes_for,
+                       votes_against=vote.votes_against, votes_abstain=vote.votes_abstain, base=quorum.expected,
+                       without_quorum=not quorum.met) for number, vote in enumerate(votes, 1)])
 
 
 def _save_kinds(meeting: Meeting, kinds) -> None:
@@ -121,11 +175,14 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
                    ended_at: datetime | None = None, party_group: PartyGroup | None = None, place: str = "",
                    host: Member | None = None, recorder: Member | None = None, lecturer: str = "", minutes: str = "",
                    resolutions: str = "", guests: str = "", attendance: dict[int, Mark] | None = None,
+                   votes: list[Vote] | None = None, confirm_without_quorum: bool = False,
                    meeting: Meeting | None = None, source: str = "web") -> Meeting:
     """Record a held meeting with its attendance (new, or completing a planned one, or correcting one).
 
     `attendance` maps member ids to marks for the exceptions; everyone else expected is present (or on
-    leave when approved). None on an existing meeting keeps its recorded attendance.
+    leave when approved). None on an existing meeting keeps its recorded attendance. `votes` are the
+    resolutions put to the vote (None keeps those recorded); a vote without quorum is refused unless
+    `confirm_without_quorum`, and then marked.
     """
     _validate_meeting(branch=branch, kinds=kinds, held_at=held_at, ended_at=ended_at, party_group=party_group,
                       host=host, recorder=recorder, now=now, held=True)
@@ -154,6 +211,10 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.save()
     _save_kinds(meeting, kinds)
     _write_attendance(meeting, attendance)
+    if votes is not None:
+        _write_votes(meeting, votes, confirm_without_quorum=confirm_without_quorum)
+    elif before is not None and not set(kinds) & set(VOTING_KINDS):
+        meeting.resolution_items.all().delete()  # no longer a meeting that votes
     if before is None:
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:
@@ -248,6 +309,7 @@ def cancel_leave(*, actor, leave: LeaveRequest, now: datetime, source: str = "we
 @transaction.atomic
 def request_exemption(*, actor, branch: Organization, reason: str, starts_on: date, ends_on: date,
                       member: Member | None = None, detail: str = "", now: datetime | None = None,
+                      upper_consent_on: date | None = None, upper_consent_ref: str = "",
                       source: str = "web") -> Exemption:
     """暂不参加组织生活 for a member or the whole branch. A member's exemption is the branch's own decision:
     registered by someone who may decide it, it is approved at once; a branch's waits for the upper level."""
@@ -258,10 +320,15 @@ def request_exemption(*, actor, branch: Organization, reason: str, starts_on: da
         errors["detail"] = "原因为“其他”时须填写说明。"
     if member is not None and member.branch_id != branch.pk:
         errors["member"] = "该党员不属于本支部。"
+    if upper_consent_on is not None and member is None:
+        errors["upper_consent_on"] = "上级同意不计入表决基数只适用于党员个人，不适用于整个党支部。"
+    elif upper_consent_on is not None and not upper_consent_ref.strip():
+        errors["upper_consent_ref"] = "请填写上级党组织同意的文号或说明。"
     if errors:
         raise ValidationError(errors)
     exemption = Exemption(branch=branch, member=member, reason=reason, detail=detail.strip(), starts_on=starts_on,
-                          ends_on=ends_on, requested_by=actor if getattr(actor, "pk", None) else None)
+                          ends_on=ends_on, requested_by=actor if getattr(actor, "pk", None) else None,
+                          upper_consent_on=upper_consent_on, upper_consent_ref=upper_consent_ref.strip())
     exemption.full_clean(exclude=["requested_by", "decided_by"])
     exemption.save()
     audit.record_create(actor=actor, instance=exemption, source=source)

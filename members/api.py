@@ -38,7 +38,7 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "gender", "ethnicity", "birth_date", "id_number", "id_number_display", "category",
                   "joined_on", "confirmed_on", "branch", "branch_since", "party_group", "status", "education", "job",
                   "mobile", "landline", "address", "lost_contact", "lost_contact_since", "is_mobile",
-                  "mobile_destination", "party_post", "probation_until", "note"]
+                  "mobile_destination", "mobile_since", "party_post", "probation_until", "note"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

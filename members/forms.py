@@ -11,13 +11,14 @@ class MemberForm(forms.ModelForm):
     joined_on = DateField(label="加入党组织日期")
     confirmed_on = DateField(label="转为正式党员日期", required=False)
     lost_contact_since = DateField(label="失去联系日期", required=False)
+    mobile_since = DateField(label="外出日期", required=False)
     probation_until = DateField(label="留党察看期至", required=False)
 
     class Meta:
         model = Member
         fields = ["name", "gender", "id_number", "birth_date", "ethnicity", "education", "category", "joined_on",
                   "confirmed_on", "party_group", "party_post", "job", "mobile", "landline", "address", "status",
-                  "lost_contact", "lost_contact_since", "is_mobile", "mobile_destination", "probation_until", "note"]
+                  "lost_contact", "lost_contact_since", "is_mobile", "mobile_destination", "mobile_since", "probation_until", "note"]
 
     def __init__(self, *args, branch: Organization, **kwargs):
         super().__init__(*args, **kwargs)

@@ -62,6 +62,7 @@ class Member(models.Model):
     lost_contact_since = models.DateField("失去联系日期", null=True, blank=True)
     is_mobile = models.BooleanField("是否为流动党员", default=False)
     mobile_destination = models.CharField("外出流向", max_length=100, blank=True)
+    mobile_since = models.DateField("外出日期", null=True, blank=True)  # not in the 采集表; the record book's 流动党员登记
     # App fields (domain-rules §9 "Recommended extra app fields")
     party_post = models.CharField("党内职务", max_length=30, choices=Post.choices, default=Post.MEMBER)
     party_group = models.ForeignKey("branches.PartyGroup", verbose_name="所在党小组", null=True, blank=True,

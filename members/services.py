@@ -17,7 +17,7 @@ from members.models import Member, Membership
 
 MEMBER_FIELDS = ("name", "gender", "ethnicity", "birth_date", "education", "category", "joined_on", "confirmed_on",
                  "job", "mobile", "landline", "address", "status", "lost_contact", "lost_contact_since", "is_mobile",
-                 "mobile_destination", "party_post", "probation_until", "note", "user")
+                 "mobile_destination", "mobile_since", "party_post", "probation_until", "note", "user")
 
 
 def _check_placement(branch: Organization, party_group: PartyGroup | None) -> None:

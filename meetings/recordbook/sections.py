@@ -107,7 +107,17 @@ def branch_basics(src: BookSource) -> Section:
 
 def roster(src: BookSource) -> Section:
     return Section("roster", "党员花名册", "_roster.html", empty_text="本年度名册中没有党员。",
-                   context={"members": src.roster, "as_of": src.as_of})
+                   context={"members": src.roster, "as_of": src.as_of, "branch_name": src.branch.name})
+
+
+def registers(src: BookSource) -> Section:
+    """流动党员 / 失联党员 / 暂不参加组织生活党员 登记 (composite layout item 6), from the roster and the
+    year's approved exemptions, each with its dates and reason."""
+    mobile = [m for m in src.roster if m.is_mobile]
+    lost = [m for m in src.roster if m.lost_contact]
+    return Section("registers", "流动党员、失联党员、暂不参加组织生活党员登记", "_registers.html",
+                   context={"mobile": mobile, "lost": lost, "exemptions": src.exemptions, "as_of": src.as_of,
+                            "year": src.year})
 
 
 def annual_plan(src: BookSource) -> Section:
@@ -215,6 +225,7 @@ SECTION_BUILDERS: list[Callable[[BookSource], Section]] = [
     instructions,
     branch_basics,
     roster,
+    registers,
     annual_plan,
     _meeting_section(Kind.BRANCH_ASSEMBLY, "支部党员大会记录"),
     _meeting_section(Kind.BRANCH_COMMITTEE, "支部委员会会议记录", unavailable=_no_committee),

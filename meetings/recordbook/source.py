@@ -1,7 +1,7 @@
 """The source of a record book: one branch-year's records loaded into plain dataclasses with a
 constant number of queries (whatever the number of meetings or members). Builders read only this."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -9,9 +9,9 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
-from meetings.attendance import YearMark, summarize
+from meetings.attendance import YearMark, meeting_quorums, summarize
 from meetings.compliance import RuleState, compliance_for_branch
-from meetings.models import Attendance, Kind, Meeting
+from meetings.models import Attendance, Exemption, Kind, Meeting
 from meetings.periods import local_midnight
 from members.models import Member
 from members.selectors import BranchFacts, branch_facts, roster_at
@@ -54,6 +54,8 @@ class MeetingRecord:
     late_or_early: tuple[str, ...]  # "张三（迟到）"
     late_entry: bool
     recorded_at: datetime  # local time
+    quorums: tuple[str, ...] = ()  # the quorum line of each kind that votes (支部条例 第十一、十二条)
+    votes: tuple[tuple[int, str, str], ...] = ()  # (序号, 表决事项, tally and outcome)
 
     @property
     def kind_labels(self) -> str:
@@ -78,6 +80,7 @@ class BookSource:
     facts: BranchFacts
     compliance: list[RuleState]
     attendance: list[YearMark]  # member id, name, category, month, status
+    exemptions: list[Exemption] = field(default_factory=list)  # members' approved 暂不参加组织生活 overlapping the year
 
     def meetings_of(self, kind: str) -> list[MeetingRecord]:
         return [m for m in self.meetings if kind in m.kinds]
@@ -117,6 +120,8 @@ def _meeting_record(meeting: Meeting, kind_order: list[str]) -> MeetingRecord:
                             for a in present if a.late or a.left_early),
         late_entry=meeting.late_entry,
         recorded_at=timezone.localtime(meeting.recorded_at),
+        quorums=tuple(q.explanation for q in meeting_quorums(meeting, rows)),
+        votes=tuple((item.position, item.text, item.verdict) for item in meeting.resolution_items.all()),
     )
 
 
@@ -127,15 +132,16 @@ def load_source(*, branch: Organization, year: int, now: datetime) -> BookSource
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
     as_of = max(date(year, 1, 1), min(timezone.localdate(now), date(year, 12, 31)))
     attendance = Attendance.objects.select_related("member").only(
-        "id", "meeting_id", "status", "reason", "late", "left_early", "category", "member", "member__name",
+        "id", "meeting_id", "status", "reason", "late", "left_early", "category", "has_vote", "committee", "member",
+        "member__name",
     ).order_by("member__name", "member_id")
     meetings = list(
         Meeting.objects.filter(branch=branch, held_at__gte=start, held_at__lt=end)
         .select_related("host", "recorder", "party_group")
         .only("id", "status", "held_at", "ended_at", "place", "topic", "lecturer", "minutes", "resolutions",
               "guests", "late_entry", "recorded_at", "host", "recorder", "party_group", "host__name",
-              "recorder__name", "party_group__name")
-        .prefetch_related("kinds", Prefetch("attendance", queryset=attendance))
+              "recorder__name", "party_group__name", "exempt_voters", "exempt_committee")
+        .prefetch_related("kinds", Prefetch("attendance", queryset=attendance), "resolution_items")
         .order_by("held_at", "pk")
     )
     kind_order = list(Kind.values)
@@ -158,11 +164,15 @@ def load_source(*, branch: Organization, year: int, now: datetime) -> BookSource
         facts=branch_facts(branch, at=as_of),
         compliance=compliance_for_branch(branch, year=year, now=now),
         attendance=month_rows,
+        exemptions=list(Exemption.objects.filter(branch=branch, member__isnull=False, status=Exemption.Status.APPROVED,
+                                                 starts_on__lte=date(year, 12, 31), ends_on__gte=date(year, 1, 1))
+                        .select_related("member").order_by("starts_on", "member__name")),
     )
 
 
 def meeting_record(meeting_id: int) -> MeetingRecord:
     attendance = Attendance.objects.select_related("member").order_by("member__name", "member_id")
     meeting = (Meeting.objects.select_related("host", "recorder", "party_group")
-               .prefetch_related("kinds", Prefetch("attendance", queryset=attendance)).get(pk=meeting_id))
+               .prefetch_related("kinds", Prefetch("attendance", queryset=attendance), "resolution_items")
+               .get(pk=meeting_id))
     return _meeting_record(meeting, list(Kind.values))

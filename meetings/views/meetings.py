@@ -16,11 +16,11 @@ from branches.models import Organization
 from branches.permissions import Perm, has_perm
 from core.forms import apply_service_errors
 from meetings import services
-from meetings.attendance import quorums, summarize
+from meetings.attendance import meeting_quorums, summarize
 from meetings.forms import MeetingForm, PlanForm, default_held_at
 from meetings.models import Kind, Meeting
 from meetings.recordbook import meeting_docx
-from meetings.selectors import expected_members, visible_meetings
+from meetings.selectors import exempt_in_quorum, expected_members, visible_meetings
 
 BRANCH = Organization.Kind.BRANCH
 
@@ -80,6 +80,20 @@ def _roster_rows(branch, *, on, meeting=None, marks=None):
     return roster, rows
 
 
+def _vote_rows(form, recorded):
+    """The resolution rows of the form: what was typed (after an error), else what is recorded, then blanks."""
+    rows = []
+    for i, item in enumerate(form.vote_rows):
+        if form.is_bound:
+            values = [form.data.get(f"vote-{key}-{i}", "") for key in ("text", "for", "against", "abstain")]
+        elif item is not None:
+            values = [item.text, item.votes_for, item.votes_against, item.votes_abstain]
+        else:
+            values = ["", "", "", ""]
+        rows.append({"i": i, "text": values[0], "for": values[1], "against": values[2], "abstain": values[3]})
+    return rows
+
+
 @org_page(Perm.RECORD, kind=BRANCH)
 def meeting_record(request, branch, pk=None):
     """Log a meeting in one screen: details, and the whole roster present by default; tick the exceptions."""
@@ -97,22 +111,32 @@ def meeting_record(request, branch, pk=None):
         initial["ended_at"] = meeting.ended_at and timezone.localtime(meeting.ended_at)
     day = timezone.localdate(initial["held_at"]) if meeting else timezone.localdate()
     roster, rows = _roster_rows(branch, on=day, meeting=meeting)
-    form = MeetingForm(request.POST or None, initial=initial, branch=branch, roster=roster)
+    recorded_votes = list(meeting.resolution_items.all()) if meeting is not None else []
+    form = MeetingForm(request.POST or None, initial=initial, branch=branch, roster=roster, votes=recorded_votes)
     if request.method == "POST":
         marks = form.attendance_marks()
+        votes, vote_errors = form.vote_inputs()
         roster, rows = _roster_rows(branch, on=day, meeting=meeting, marks=marks)
+        for error in vote_errors:
+            form.add_error(None, error)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            confirm = data.pop("confirm_without_quorum")
             try:
                 saved = services.record_meeting(actor=request.user, branch=branch, now=timezone.now(), attendance=marks,
-                                                meeting=meeting, **form.cleaned_data)
+                                                votes=votes, confirm_without_quorum=confirm, meeting=meeting, **data)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
                 note = "（补记）" if saved.late_entry else ""
                 messages.success(request, f"已记录“{saved.topic}”{note}。")
                 return redirect("meeting-detail", pk=saved.pk)
+    exempt_voters, exempt_committee = exempt_in_quorum(branch=branch, on=day,
+                                                       kinds=[Kind.BRANCH_ASSEMBLY, Kind.BRANCH_COMMITTEE])
     return render(request, "meetings/meeting_form.html", {
         "branch": branch, "form": form, "rows": rows, "meeting": meeting,
+        "exempt_voters": exempt_voters, "exempt_committee": exempt_committee,
+        "vote_rows": _vote_rows(form, recorded_votes),
         "title": "修改会议记录" if meeting and meeting.status == Meeting.Status.HELD else "记录会议",
     })
 
@@ -138,7 +162,7 @@ def meeting_detail(request, meeting):
     leave = meeting.leave_requests.filter(member=own).first() if own else None
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting, "rows": rows, "summary": summarize(rows),
-        "quorums": quorums(meeting.kind_values, [(r.status, r.has_vote) for r in rows]),
+        "quorums": meeting_quorums(meeting, rows),
         "can_record": has_perm(request.user, Perm.RECORD, meeting.branch),
         "can_view_roster": has_perm(request.user, Perm.VIEW, meeting.branch),
         "own_leave": leave,

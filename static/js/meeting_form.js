@@ -46,18 +46,29 @@
     countsBox.textContent = "应到 " + shown.length + " 人，实到 " + present.length + " 人（正式党员 " + full +
       "，预备党员 " + (present.length - full) + "），请假 " + leave + " 人，缺席 " + (shown.length - present.length - leave) + " 人";
     var notes = [];
+    // Exempted members are not expected, but count in the vote base unless left out with consent.
+    var exemptVoters = parseInt(quorumBox.dataset.exemptVoters || "0", 10);
+    var exemptCommittee = parseInt(quorumBox.dataset.exemptCommittee || "0", 10);
+    function ofWhom(n) { return n ? "（含暂不参加组织生活 " + n + " 人）" : ""; }
     if (kinds.indexOf("branch_assembly") >= 0) {
       var voters = shown.filter(function (r) { return r.dataset.vote === "1"; });
       var votersPresent = voters.filter(function (r) { return status(r) === "present"; }).length;
-      var ok = votersPresent * 2 > voters.length;
-      notes.push([ok, "支部党员大会：应到会有表决权的党员 " + voters.length + " 人，实到 " + votersPresent + " 人，" +
-        (ok ? "超过半数，可以进行表决。" : "未超过半数，不能进行表决。")]);
+      var base = voters.length + exemptVoters;
+      var ok = votersPresent * 2 > base;
+      notes.push([ok, "支部党员大会：应到会有表决权的党员 " + base + " 人" + ofWhom(exemptVoters) + "，实到 " +
+        votersPresent + " 人，" + (ok ? "超过半数，可以进行表决。" : "未超过半数，不能进行表决。")]);
+      quorumBox.dataset.assemblyBase = base;
     }
     if (kinds.indexOf("branch_committee") >= 0) {
-      var okc = present.length * 2 > shown.length;
-      notes.push([okc, "支委会：应到委员 " + shown.length + " 人，实到 " + present.length + " 人，" +
-        (okc ? "超过半数，会议有效。" : "未超过半数，会议不能进行。")]);
+      // the committee's own members, even when the whole branch attends a meeting of several kinds
+      var committee = shown.filter(function (r) { return r.dataset.committee === "1"; });
+      var committeePresent = committee.filter(function (r) { return status(r) === "present"; }).length;
+      var cbase = committee.length + exemptCommittee;
+      var okc = committeePresent * 2 > cbase;
+      notes.push([okc, "支委会：应到委员 " + cbase + " 人" + ofWhom(exemptCommittee) + "，实到 " + committeePresent +
+        " 人，" + (okc ? "超过半数，会议有效。" : "未超过半数，会议不能进行。")]);
     }
+    updateVotes(kinds, present, shown);
     quorumBox.innerHTML = "";
     notes.forEach(function (n) {
       var p = document.createElement("p");
@@ -67,6 +78,33 @@
     });
   }
 
+  // Each resolution passes only with more than half of the base in favour (not of those present).
+  function updateVotes(kinds, present, shown) {
+    var assembly = kinds.indexOf("branch_assembly") >= 0;
+    var committee = kinds.indexOf("branch_committee") >= 0;
+    var votesBox = document.getElementById("votes");
+    if (!votesBox) return;
+    votesBox.hidden = !(assembly || committee);
+    var base;
+    if (assembly) {
+      base = shown.filter(function (r) { return r.dataset.vote === "1"; }).length + exemptVotersCount();
+    } else {
+      base = shown.filter(function (r) { return r.dataset.committee === "1"; }).length + exemptCommitteeCount();
+    }
+    votesBox.querySelectorAll("tr[data-vote-row]").forEach(function (row) {
+      var cell = row.querySelector(".vote-verdict");
+      var text = row.querySelector("input[name^=vote-text]").value.trim();
+      var yes = parseInt(row.querySelector("input[name^=vote-for]").value || "0", 10);
+      if (!text) { cell.textContent = ""; return; }
+      var passed = yes * 2 > base;
+      cell.textContent = (passed ? "通过" : "未通过") + "（赞成 " + yes + " / 应到会有表决权 " + base + "）";
+      cell.className = "vote-verdict " + (passed ? "ok" : "warn");
+    });
+  }
+  function exemptVotersCount() { return parseInt(quorumBox.dataset.exemptVoters || "0", 10); }
+  function exemptCommitteeCount() { return parseInt(quorumBox.dataset.exemptCommittee || "0", 10); }
+
   form.addEventListener("change", update);
+  form.addEventListener("input", function (e) { if (e.target.name && e.target.name.indexOf("vote-") === 0) update(); });
   update();
 })();

@@ -11,7 +11,7 @@ from inspections import scanners, services
 from inspections.models import Alert, FlagAction
 from meetings import services as meeting_services
 from meetings.compliance import State, compliance_for_branch
-from meetings.models import Exemption, Kind
+from meetings.models import Attendance, Exemption, Kind
 from members.models import Member
 from tests.factories import make_member
 from tests.inspections.conftest import LEAVE
@@ -76,17 +76,72 @@ def test_approved_leave_breaks_the_run(monthly, absentee):
     assert open_alerts(K.MEMBER_ABSENT).get().months == 3  # April–June
 
 
-def test_an_approved_exemption_takes_months_out_of_the_clock(monthly, absentee, tree):
+def test_an_approved_exemption_ends_the_run_like_leave(monthly, absentee, tree):
     monthly(range(1, 7))
     ex = meeting_services.request_exemption(actor=None, branch=tree["a"], member=absentee, reason="sick",
                                             starts_on=date(2026, 3, 1), ends_on=date(2026, 4, 30))
     scanners.scan_member_clock(now=local(2026, 7, 1))
-    assert open_alerts(K.MEMBER_ABSENT).get().months == 6
+    assert open_alerts(K.MEMBER_ABSENT).get().months == 6  # a request not yet approved excuses nothing
     ex.status = Exemption.Status.APPROVED
     ex.save()
     scanners.scan_member_clock(now=local(2026, 7, 1, 1))
+    assert not open_alerts(K.MEMBER_ABSENT).exists()  # May, June: 2 months, below the remind threshold
+
+
+@pytest.mark.parametrize(("at", "months", "level"), [
+    (local(2026, 8, 31, 23, 59, 59), None, None),  # June, July after the exemption: 2
+    (local(2026, 9, 1), 3, "info"),  # June–August: 3 (not 3 + 2 exempt + 3 = "8")
+])
+def test_an_exemption_between_two_absent_runs_restarts_the_count(monthly, absentee, tree, at, months, level):
+    monthly([1, 2, 3, 6, 7, 8])
+    Exemption.objects.create(branch=tree["a"], member=absentee, reason="sick", starts_on=date(2026, 4, 1),
+                             ends_on=date(2026, 5, 31), status=Exemption.Status.APPROVED)
+    scanners.scan_member_clock(now=at)
+    assert [(a.months, a.level) for a in open_alerts(K.MEMBER_ABSENT)] == ([(months, level)] if level else [])
+
+
+@pytest.mark.parametrize(("at", "level"), [
+    (local(2026, 6, 30, 23, 59, 59), "warning"),  # January–May: 5 calendar months
+    (local(2026, 7, 1), "serious"),  # January–June: 6, though the branch met only in Jan, Mar, May
+])
+def test_a_branch_meeting_every_other_month_counts_calendar_months(monthly, absentee, at, level):
+    monthly([12], mark=None, year=2025)  # he last took part in December
+    monthly([1, 3, 5, 7])
+    scanners.scan_member_clock(now=at)
     alert = open_alerts(K.MEMBER_ABSENT).get()
-    assert (alert.months, alert.level) == (4, "warning")  # same alert, level lowered
+    assert alert.level == level and alert.period_start == date(2026, 1, 1)
+    assert "自然月" in alert.explanation and "2026年3月" in alert.explanation
+
+
+def test_no_flag_when_the_branch_held_nothing_he_was_expected_at(monthly, absentee):
+    monthly([12], mark=None, year=2025)
+    scanners.scan_member_clock(now=local(2026, 8, 1))  # seven months without any meeting: the branch's failure
+    assert not open_alerts(K.MEMBER_ABSENT).exists()
+
+
+def test_one_excused_meeting_does_not_excuse_a_month_with_an_unexcused_miss(monthly, absentee, record, tree):
+    monthly([12], mark=None, year=2025)
+    monthly(range(1, 7))
+    # March also had a 党课 he was excused from (请假 with a 事由); the 主题党日 he missed without reason
+    record(tree["a"], [Kind.PARTY_LECTURE], local(2026, 3, 20, 9), attendance={absentee.pk: LEAVE})
+    scanners.scan_member_clock(now=local(2026, 7, 1))
+    assert open_alerts(K.MEMBER_ABSENT).get().months == 6
+
+
+def test_a_month_whose_every_miss_was_excused_ends_the_run(monthly, absentee):
+    monthly([12], mark=None, year=2025)
+    monthly([1, 2, 4, 5, 6])
+    monthly([3], mark=LEAVE)
+    scanners.scan_member_clock(now=local(2026, 7, 1))
+    assert open_alerts(K.MEMBER_ABSENT).get().months == 3  # April–June
+
+
+def test_leave_without_a_reason_excuses_nothing(monthly, absentee):
+    monthly([12], mark=None, year=2025)
+    monthly([1, 2, 4, 5, 6])
+    monthly([3], mark=meeting_services.Mark(status=Attendance.Status.LEAVE, reason=""))
+    scanners.scan_member_clock(now=local(2026, 7, 1))
+    assert open_alerts(K.MEMBER_ABSENT).get().months == 6
 
 
 def test_thresholds_come_from_policy_values_per_organization(monthly, absentee, tree):
@@ -134,17 +189,49 @@ def test_six_month_scan_runs_a_constant_number_of_queries(monthly, absentee, tre
 
 # --- the local 主题党日 rule --------------------------------------------------------------------
 
+def _enable_theme_day_rule(tree):
+    PolicyValue.objects.create(key=PolicyValue.Key.THEME_DAY_RULE_ENABLED, org=tree["d1"], value=1,
+                               effective_from=date(2020, 1, 1), article="区委规定")
+
+
 def test_theme_day_rule_is_off_by_default_and_opt_in_per_organization(monthly, absentee, tree):
     monthly([1, 3, 5])
     monthly([2, 4], mark=None)
     monthly([6, 8, 9])
     monthly([7], mark=None)
     assert scanners.scan_theme_day_rule(now=local(2026, 10, 1)).open == 0
-    PolicyValue.objects.create(key=PolicyValue.Key.THEME_DAY_RULE_ENABLED, org=tree["d1"], value=1,
-                               effective_from=date(2020, 1, 1), article="区委规定")
+    _enable_theme_day_rule(tree)
     scanners.scan_theme_day_rule(now=local(2026, 10, 1))
-    alert = open_alerts(K.MEMBER_ABSENT, subject=f"theme_day:{absentee.pk}:2026").get()
-    assert "累计6个月" in alert.explanation or "6个月" in alert.explanation
+    alert = open_alerts(K.MEMBER_ABSENT, subject=f"theme_day:{absentee.pk}").get()
+    assert "累计6个月" in alert.explanation and alert.months == 6
+
+
+@pytest.mark.parametrize(("at", "opens"), [
+    (local(2026, 2, 28, 23, 59, 59), False),  # February still running: December, January = 2
+    (local(2026, 3, 1), True),  # December–February: 3 consecutive across the new year
+])
+def test_theme_day_rule_catches_a_december_to_february_run(monthly, absentee, tree, at, opens):
+    _enable_theme_day_rule(tree)
+    monthly(range(3, 12), mark=None, year=2025)
+    monthly([12], year=2025)
+    monthly([1, 2])
+    scanners.scan_theme_day_rule(now=at)
+    alerts = list(open_alerts(K.MEMBER_ABSENT, subject=f"theme_day:{absentee.pk}"))
+    assert len(alerts) == opens
+    if opens:
+        assert "2025年12月、2026年1月、2026年2月" in alerts[0].explanation
+        assert alerts[0].period_start == date(2025, 3, 1) and alerts[0].period_end == date(2026, 2, 1)
+
+
+def test_theme_day_rule_window_comes_from_policy_data(monthly, absentee, tree):
+    _enable_theme_day_rule(tree)
+    monthly([1, 2, 3, 4, 5, 6])  # six months absent, none since
+    monthly(range(7, 13), mark=None)
+    PolicyValue.objects.create(key=PolicyValue.Key.THEME_DAY_WINDOW_MONTHS, org=tree["d1"], value=6,
+                               effective_from=date(2020, 1, 1), article="区委规定")
+    assert scanners.scan_theme_day_rule(now=local(2027, 1, 1)).open == 0  # July–December: none missed
+    PolicyValue.objects.filter(key=PolicyValue.Key.THEME_DAY_WINDOW_MONTHS, org=tree["d1"]).delete()
+    assert scanners.scan_theme_day_rule(now=local(2027, 1, 1, 1)).open == 1  # the default 12 months see them
 
 
 # --- meetings ---------------------------------------------------------------------------------

@@ -386,7 +386,8 @@ def test_long_tables_repeat_their_header_on_every_page(book_year, tmp_path):
 
     roster_pages = [p for p in pages if "党员花名册" in running_header(p)]
     assert len(roster_pages) >= 2  # 50 members do not fit on one landscape page
-    assert all("公民身份号码" in p and "入党日期" in p for p in roster_pages)
+    # the roster is two tables (items 1–11, then contact and status items 12–16): each repeats its own header
+    assert all(("公民身份号码" in p and "入党日期" in p) or ("家庭住址" in p and "党籍状态" in p) for p in roster_pages)
 
 
 def test_basics_print_the_facts_of_the_books_year_not_todays(book_year):
@@ -410,3 +411,51 @@ def test_compliance_shows_a_period_made_up_late_apart_from_one_kept(book_year):
     theme = next(r for r in rows if r.label == "主题党日")
     # April's 主题党日 was recorded on 20 June, after April's grace: 补记完成, not 已完成
     assert "补记完成：4月" in theme.shortfalls
+
+
+@pytest.fixture
+def book_with_votes_and_registers(book_year, secretary_a):
+    """book_year plus a 党员大会 with two voted items (one without quorum, confirmed), a 流动 member, a 失联
+    member and an approved exemption with the upper level's consent."""
+    from meetings.models import Exemption
+    from meetings.services import Vote
+
+    make_member(book_year, name="钱流动", is_mobile=True, mobile_destination="广东省深圳市南山区",
+                mobile_since=datetime(2025, 3, 1).date(), mobile="13800138000", address="江城区兴隆路8号3栋201")
+    make_member(book_year, name="孙失联", lost_contact=True, lost_contact_since=datetime(2024, 11, 1).date())
+    elderly = make_member(book_year, name="郑卧床", birth_date=datetime(1940, 1, 1).date())
+    Exemption.objects.create(branch=book_year, member=elderly, reason="elderly", detail="卧床不起",
+                             starts_on=datetime(2025, 1, 1).date(), ends_on=datetime(2025, 12, 31).date(),
+                             status=Exemption.Status.APPROVED, upper_consent_on=datetime(2025, 1, 5).date(),
+                             upper_consent_ref="区委组织部（2025）2号")
+    _record(book_year, [Kind.BRANCH_ASSEMBLY], at(9, 12), "接收预备党员党员大会", host=secretary_a.member,
+            votes=[Vote("接收周某为预备党员", 5, 1, 0)])
+    absent = {m.pk: Mark("absent", "出差") for m in book_year.members.exclude(name__in=["李书记", "郑卧床"])}
+    _record(book_year, [Kind.BRANCH_ASSEMBLY], at(10, 12), "十月党员大会", votes=[Vote("调整活动时间", 1)],
+            attendance=absent, confirm_without_quorum=True)
+    return book_year
+
+
+def test_book_prints_the_quorum_line_and_each_items_vote(book_with_votes_and_registers):
+    from pypdf import PdfReader
+
+    result = recordbook.record_book_pdf(branch=book_with_votes_and_registers, year=YEAR, now=at(12, 31, 20))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages).replace(" ", "")
+    assert "支部党员大会：应到会有表决权的党员" in text and "可以进行表决" in text
+    assert "接收周某为预备党员" in text and "赞成5票，反对1票，弃权0票" in text and "通过" in text
+    assert "调整活动时间" in text and "未达法定人数，经确认保存" in text and "不能进行表决" in text
+
+
+def test_book_roster_has_all_16_items_and_a_register_page(book_with_votes_and_registers):
+    from pypdf import PdfReader
+
+    result = recordbook.record_book_pdf(branch=book_with_votes_and_registers, year=YEAR, now=at(12, 31, 20))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages).replace(" ", "")
+    for label in ("姓名", "性别", "民族", "公民身份号码", "出生日期", "学历", "人员类别", "所在党支部", "入党日期",
+                  "转正日期", "工作岗位", "手机号", "固定电话", "家庭住址", "党籍状态", "是否为失联党员", "是否为流动党员"):
+        assert label in text, label
+    assert "13800138000" in text and "兴隆路8号3栋201" in text
+    assert "流动党员、失联党员、暂不参加组织生活党员登记" in text
+    assert "钱流动" in text and "2025.03.01" in text and "广东省深圳市南山区" in text
+    assert "孙失联" in text and "2024年11月" in text
+    assert "郑卧床" in text and "卧床不起" in text and "区委组织部（2025）2号" in text
