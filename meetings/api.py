@@ -19,12 +19,17 @@ from meetings.attendance import quorums, summarize
 from meetings.compliance import compliance_for_branches
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting
 from meetings.periods import end_of_day
-from meetings.selectors import visible_leave_requests, visible_meetings
+from meetings.selectors import (
+    member_may_read_minutes,
+    reads_whole_record,
+    visible_leave_requests,
+    visible_meetings,
+)
 from members.selectors import visible_members
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
-    member = serializers.IntegerField(source="member_id", help_text="党员编号")
+    member = serializers.IntegerField(source="member_id", help_text="党员编号", min_value=1, max_value=2**63 - 1)
     member_name = serializers.CharField(source="member.name", read_only=True)
     status = serializers.ChoiceField(choices=Attendance.Status.choices)
 
@@ -61,6 +66,26 @@ class MeetingSerializer(serializers.ModelSerializer):
                   "recorder", "lecturer", "minutes", "resolutions", "guests", "attendance", "recorded_at", "late_entry",
                   "counts", "quorum"]
         read_only_fields = ["recorded_at", "late_entry"]
+
+    def to_representation(self, meeting):
+        data = super().to_representation(meeting)
+        user = self.context["request"].user
+        if not reads_whole_record(user, meeting):  # a plain member: himself only (design: members see only themselves)
+            own = getattr(getattr(user, "member", None), "pk", None)
+            data["attendance"] = [row for row in data["attendance"] if row["member"] == own]
+            if not member_may_read_minutes(meeting.kind_values):
+                data["minutes"] = data["resolutions"] = ""
+        return data
+
+    def validate_attendance(self, rows):
+        """Member ids resolve only among the members the caller may see (one query): an id from another
+        branch reads as unknown, and the answer names no one (issue 11, point 3)."""
+        ids = {row["member_id"] for row in rows}
+        known = set(visible_members(self.context["request"].user).filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = sorted(ids - known)
+        if unknown:
+            raise serializers.ValidationError(f"党员编号不存在：{'、'.join(map(str, unknown))}。")
+        return rows
 
     def get_counts(self, meeting) -> dict:
         s = summarize(meeting.attendance.all())

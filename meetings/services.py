@@ -106,7 +106,10 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
     marks = marks or {}
     strangers = set(marks) - expected_ids
     if strangers:
-        names = "、".join(Member.objects.filter(pk__in=strangers).values_list("name", flat=True)) or "、".join(map(str, strangers))
+        # Only the branch's own members are named: a stranger from another branch is an id, never a name.
+        own = dict(Member.objects.filter(pk__in=strangers, memberships__branch=meeting.branch)
+                   .values_list("pk", "name").distinct())
+        names = "、".join(own.get(pk) or f"编号{pk}" for pk in sorted(strangers))
         raise ValidationError({"attendance": f"以下人员不在本次会议的应到名单中：{names}。"})
     rows = []
     for member in expected:

@@ -20,7 +20,7 @@ from meetings.attendance import quorums, summarize
 from meetings.forms import MeetingForm, PlanForm, default_held_at
 from meetings.models import Kind, Meeting
 from meetings.recordbook import meeting_docx
-from meetings.selectors import expected_members, visible_meetings
+from meetings.selectors import expected_members, member_may_read_minutes, reads_whole_record, visible_meetings
 
 BRANCH = Organization.Kind.BRANCH
 
@@ -136,8 +136,11 @@ def meeting_detail(request, meeting):
     rows = list(meeting.attendance.select_related("member").order_by("member__name"))
     own = getattr(request.user, "member", None)
     leave = meeting.leave_requests.filter(member=own).first() if own else None
+    whole = reads_whole_record(request.user, meeting)  # a plain member sees himself only (issue 11, point 4)
     return render(request, "meetings/meeting_detail.html", {
-        "meeting": meeting, "rows": rows, "summary": summarize(rows),
+        "meeting": meeting, "rows": rows, "summary": summarize(rows), "whole_record": whole,
+        "own_row": next((r for r in rows if own is not None and r.member_id == own.pk), None),
+        "show_minutes": whole or member_may_read_minutes(meeting.kind_values),
         "quorums": quorums(meeting.kind_values, [(r.status, r.has_vote) for r in rows]),
         "can_record": has_perm(request.user, Perm.RECORD, meeting.branch),
         "can_view_roster": has_perm(request.user, Perm.VIEW, meeting.branch),
