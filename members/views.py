@@ -19,7 +19,7 @@ from members import idnumber, importing, resources, services
 from members.forms import MemberForm, PartyGroupForm, TransferForm
 from members.models import IdNumberReveal, Member, RosterImport
 from members.selectors import can_see_id_numbers, memberships_of, visible_members
-from members.tasks import check_roster_import, commit_roster_import
+from members.tasks import enqueue_import
 
 BRANCH = Organization.Kind.BRANCH
 
@@ -174,7 +174,7 @@ def roster_import(request):
             if len(content) <= _sync_limit():
                 importing.check_import(roster_import_id=record.pk)
             else:
-                check_roster_import.delay_on_commit(record.pk)
+                enqueue_import(record.pk, confirming=False)
             return redirect("roster-import-detail", pk=record.pk)
     recent = RosterImport.objects.filter(created_by=request.user)[:10]
     return render(request, "members/import_upload.html", {"error": error, "recent": recent}, status=400 if error else 200)
@@ -201,7 +201,7 @@ def roster_import_confirm(request, pk):
         if record.status == RosterImport.Status.DONE:
             messages.success(request, "名册已导入。")
     else:
-        commit_roster_import.delay_on_commit(record.pk)
+        enqueue_import(record.pk, confirming=True)
     return redirect("roster-import-detail", pk=record.pk)
 
 

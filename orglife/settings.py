@@ -177,6 +177,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # retries e-mails the 02:30 run could not send.
     "send-notification-emails": {"task": "inspections.tasks.send_notification_emails_task",
                                  "schedule": crontab(hour=3, minute=0)},
+    # every 15 minutes: roster imports stuck running longer than a task may run (a dead worker, a lost
+    # message) are marked failed with a Chinese message; their tasks are never redelivered (members.tasks).
+    "fail-stale-imports": {"task": "members.tasks.fail_stale_imports_task", "schedule": crontab(minute="*/15")},
 }
 
 REST_FRAMEWORK = {
