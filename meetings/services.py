@@ -123,6 +123,18 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
     Attendance.objects.bulk_create(rows)
 
 
+def audit_state(meeting: Meeting) -> dict:
+    """A meeting for the audit trail: its row, its kinds, and one key per attendance row, so changing only
+    the kinds or one person's attendance is an audited change that names just that (issue 11, point 5)."""
+    state = audit.snapshot(meeting)
+    state["kinds"] = ",".join(sorted(meeting.kinds.values_list("kind", flat=True)))
+    for member_id, status, reason, late, left_early in meeting.attendance.values_list(
+            "member_id", "status", "reason", "late", "left_early"):
+        flags = "".join(flag for flag, on in (("迟到", late), ("早退", left_early)) if on)
+        state[f"attendance.{member_id}"] = "|".join(part for part in (status, reason, flags) if part)
+    return state
+
+
 def _save_kinds(meeting: Meeting, kinds) -> None:
     meeting.kinds.all().delete()
     MeetingKind.objects.bulk_create([MeetingKind(meeting=meeting, kind=k) for k in sorted(set(kinds))])
@@ -147,7 +159,7 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
         if meeting.branch_id != branch.pk:
             raise ValidationError({"branch": "会议不能改记到其他党支部。"})
         check_not_locked(branch, timezone.localdate(meeting.held_at).year)
-        before = audit.snapshot(meeting)
+        before = audit_state(meeting)
         before_held = meeting.held_at  # a corrected date moves the meeting out of its old year's counts
     else:
         meeting, before = Meeting(branch=branch, recorded_at=now, recorded_by=actor if getattr(actor, "pk", None) else None), None
@@ -165,10 +177,13 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.save()
     _save_kinds(meeting, kinds)
     _write_attendance(meeting, attendance)
+    after = audit_state(meeting)
     if before is None:
-        audit.record_create(actor=actor, instance=meeting, source=source)
+        audit.record_create(actor=actor, instance=meeting, source=source, state=after)
     else:
-        audit.record_update(actor=actor, instance=meeting, before=before, source=source)
+        # attendance rows dropped from the roster appear as [old, None]
+        after.update({key: None for key in before if key.startswith("attendance.") and key not in after})
+        audit.record_update(actor=actor, instance=meeting, before=before, source=source, after=after)
     announce_branch_change([branch.pk], years={timezone.localdate(held_at).year} | (
         {timezone.localdate(before_held).year} if before_held else set()))
     return meeting
@@ -234,9 +249,12 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
     leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED
     leave.decided_by, leave.decided_at, leave.decision_note = actor, now, note[:200]
     leave.save()
-    if approve:  # a meeting already recorded: the approved leave fills its attendance
+    if approve:  # a meeting already recorded: the approved leave fills its attendance, audited on the meeting
+        meeting_before = audit_state(leave.meeting)
         Attendance.objects.filter(meeting=leave.meeting, member=leave.member).update(
             status=Attendance.Status.LEAVE, reason=leave.reason[:200])
+        audit.record_update(actor=actor, instance=leave.meeting, before=meeting_before, source=source,
+                            after=audit_state(leave.meeting))
         announce_branch_change([leave.meeting.branch_id], years={timezone.localdate(leave.meeting.held_at).year})
     audit.record_update(actor=actor, instance=leave, before=before, source=source)
     return leave

@@ -57,7 +57,7 @@ class RosterImportAdmin(ReadOnlyAdmin):
 
 @admin.register(IdNumberReveal)
 class IdNumberRevealAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "member", "via"]
+    list_display = ["at", "username", "member", "via"]
     list_filter = ["via"]
-    list_select_related = ["user", "member"]
-    search_fields = ["member__name", "user__username"]
+    list_select_related = ["member"]
+    search_fields = ["member__name", "username"]

@@ -207,8 +207,10 @@ class IdNumberReveal(models.Model):
         EXPORT = "export", "导出"
 
     at = models.DateTimeField("时间", db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT,
+    # The account may be deleted later; who it was stays (username), like core.AuditEntry.actor_name.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", null=True, on_delete=models.SET_NULL,
                              related_name="+")
+    username = models.CharField("查看人账号", max_length=150)
     member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.CASCADE, related_name="id_reveals")
     via = models.CharField("途径", max_length=10, choices=Via.choices)
 

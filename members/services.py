@@ -54,7 +54,8 @@ def record_id_reveals(*, user, members, via: str, now=None) -> int:
     """Log that `user` was shown the full 公民身份号码 of `members` (the holder seeing his own is not logged)."""
     own = getattr(getattr(user, "member", None), "pk", None)
     at = now or timezone.now()
-    rows = [IdNumberReveal(at=at, user_id=user.pk, member_id=m.pk, via=via) for m in members if m.pk != own]
+    name = user.get_username()
+    rows = [IdNumberReveal(at=at, user_id=user.pk, username=name, member_id=m.pk, via=via) for m in members if m.pk != own]
     if rows:
         bulk_insert(IdNumberReveal, rows, batch_size=5000)
     return len(rows)
