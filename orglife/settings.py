@@ -202,6 +202,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # every 15 minutes: roster imports stuck running longer than a task may run (a dead worker, a lost
     # message) are marked failed with a Chinese message; their tasks are never redelivered (members.tasks).
     "fail-stale-imports": {"task": "members.tasks.fail_stale_imports_task", "schedule": crontab(minute="*/15")},
+    # every 15 minutes: record-book batches stuck pending or running beyond the task time limit are failed.
+    "fail-stale-recordbook-batches": {"task": "meetings.tasks.fail_stale_batches_task",
+                                      "schedule": crontab(minute="*/15")},
 }
 
 REST_FRAMEWORK = {
