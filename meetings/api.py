@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from branches.access import SIGNED_IN, DeclaredPermissionMixin, org_or_404
 from branches.permissions import Perm
 from branches.selectors import branches_under, visible_orgs, visible_party_groups
+from core.dates import OutOfRange, parse_day, parse_year
 from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from meetings import services
 from meetings.attendance import quorums, summarize
@@ -283,15 +284,14 @@ class ComplianceView(DeclaredPermissionMixin, APIView):
         if not raw:
             return timezone.now()
         try:
-            return end_of_day(date.fromisoformat(raw))
-        except ValueError:
-            raise exceptions.ValidationError({"at": [f"日期“{raw}”无效，请使用 YYYY-MM-DD 格式。"]}) from None
+            return end_of_day(parse_day(raw, today=timezone.localdate()))
+        except OutOfRange as exc:
+            raise exceptions.ValidationError({"at": [str(exc)]}) from None
 
     @staticmethod
     def _year(raw, *, default: int) -> int:
-        if not raw:
-            return default
-        if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-            raise exceptions.ValidationError({"year": [f"年度“{raw}”无效，应为 2000 至 2100 之间的四位数字。"]})
-        return int(raw)
+        try:
+            return parse_year(raw, today=timezone.localdate(), default=default)
+        except OutOfRange as exc:
+            raise exceptions.ValidationError({"year": [str(exc)]}) from None
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
+from core.dates import FIRST_RECORD_YEAR
 from core.signals import announce_branch_change
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
 from meetings.periods import local_midnight
@@ -58,7 +59,9 @@ def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, re
         errors["kinds"] = "请至少选择一种会议类型。"
     elif not set(kinds) <= set(Kind.values):
         errors["kinds"] = f"未知的会议类型：{'、'.join(sorted(set(kinds) - set(Kind.values)))}。"
-    if held and held_at > now:
+    if held_at.year < FIRST_RECORD_YEAR:  # year 1 was accepted (issue 11, point 8)
+        errors["held_at"] = f"会议时间早于{FIRST_RECORD_YEAR}年，请核对日期。"
+    elif held and held_at > now:
         errors["held_at"] = "会议开始时间在将来：尚未召开的会议请先“计划会议”，召开后再记录。"
     if not held and held_at <= now:
         errors["held_at"] = "计划会议的时间应在将来；已召开的会议请直接记录。"

@@ -26,3 +26,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+handler400 = "orglife.views.bad_request"

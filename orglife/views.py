@@ -87,3 +87,11 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 
 password_change = signed_in(PasswordChange.as_view())
+
+
+def bad_request(request, exception=None):
+    """handler400: the page says what was wrong with the address (a BadRequest carries a Chinese message)."""
+    from django.core.exceptions import BadRequest
+
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "400.html", {"message": message}, status=400)
