@@ -207,9 +207,16 @@ def plan_meeting(*, actor, branch: Organization, kinds: list[str], held_at: date
     return meeting
 
 
+def is_own_leave(user, leave: LeaveRequest) -> bool:
+    return getattr(user, "pk", None) is not None and leave.member.user_id == user.pk
+
+
 def can_decide_leave(user, leave: LeaveRequest) -> bool:
-    """The branch secretary side decides; a 党小组长 decides for his own group's 党小组会."""
+    """The branch secretary side decides; a 党小组长 decides for his own group's 党小组会. Nobody decides
+    his own request: a secretary's goes to the deputy, the 组织委员 or the upper level (issue 11, point 9)."""
     meeting = leave.meeting
+    if is_own_leave(user, leave):
+        return False
     if has_perm(user, Perm.RECORD, meeting.branch):
         return True
     group = meeting.party_group
@@ -243,6 +250,8 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
                  source: str = "web") -> LeaveRequest:
     leave = (LeaveRequest.objects.select_for_update(of=("self",))
              .select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk))
+    if is_own_leave(actor, leave):
+        raise PermissionDenied("不能审批本人的请假申请，请由副书记、组织委员或上级党组织审批。")
     if not can_decide_leave(actor, leave):
         raise PermissionDenied("只有党支部书记（或党小组会的党小组长）可以审批请假。")
     if leave.status != LeaveRequest.Status.PENDING:

@@ -243,6 +243,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The admin's roster export (django-import-export) writes "=…" cells as text, not live formulas.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # Alert e-mails go out only when an SMTP server is configured (inspections.services).
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
