@@ -9,30 +9,36 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
-from orglife.env import env_bool, env_int, env_list, env_str
+from orglife.env import env_bool, env_int, env_list, env_str, load_env_file, require_production_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ORGLIFE_VAR_DIR", str(BASE_DIR / "var")))
 
+# `make run` writes generated keys here (untracked, under var/); real environment variables win.
+load_env_file(VAR_DIR / "local-keys.env")
+
 DEBUG = env_bool("DEBUG", True)
 
+# The development fallbacks below are in the repository, so anyone can read them: with DEBUG false the
+# process refuses to start on any of them, or on the placeholders of .env.example (issue 11, point 10).
 _DEV_SECRET = "dev-only-secret-key-never-use-in-production-0123456789abcdefghij"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+_DEV_FERNET_KEY = "ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA="
+_DEV_HMAC_KEY = "dev-only-id-number-hmac-key"
+KNOWN_PUBLIC_KEYS = {_DEV_SECRET, _DEV_FERNET_KEY, _DEV_HMAC_KEY,
+                     "change-me-to-50-random-characters-at-least-xxxxxxxxxxxxxxxxxx"}
 
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # 公民身份号码 are stored encrypted (Fernet) and found through a keyed HMAC: an unkeyed hash of
 # an 18-character ID number is brute-forceable (stack-notes §5.6).
-_DEV_FERNET_KEY = "ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA="
 ID_NUMBER_ENCRYPTION_KEY = env_str("ID_NUMBER_ENCRYPTION_KEY", _DEV_FERNET_KEY if DEBUG else "")
-ID_NUMBER_HMAC_KEY = env_str("ID_NUMBER_HMAC_KEY", "dev-only-id-number-hmac-key" if DEBUG else "")
-if not (ID_NUMBER_ENCRYPTION_KEY and ID_NUMBER_HMAC_KEY):
-    raise ImproperlyConfigured("ID_NUMBER_ENCRYPTION_KEY and ID_NUMBER_HMAC_KEY must be set when DEBUG is false")
+ID_NUMBER_HMAC_KEY = env_str("ID_NUMBER_HMAC_KEY", _DEV_HMAC_KEY if DEBUG else "")
+if not DEBUG:
+    require_production_secrets(SECRET_KEY=SECRET_KEY, ID_NUMBER_ENCRYPTION_KEY=ID_NUMBER_ENCRYPTION_KEY,
+                               ID_NUMBER_HMAC_KEY=ID_NUMBER_HMAC_KEY, known_public=KNOWN_PUBLIC_KEYS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -257,7 +263,9 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBa
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "orglife@localhost")
 
 if not DEBUG:
+    # Trusted because only the reverse proxy reaches gunicorn, and it overwrites the header (deploy/nginx.conf).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own probe speaks plain HTTP
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

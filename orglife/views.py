@@ -92,6 +92,9 @@ password_change = signed_in(PasswordChange.as_view())
 def bad_request(request, exception=None):
     """handler400: the page says what was wrong with the address (a BadRequest carries a Chinese message)."""
     from django.core.exceptions import BadRequest
+    from django.http import HttpResponseBadRequest
+    from django.template import loader
 
     message = str(exception) if isinstance(exception, BadRequest) else ""
-    return render(request, "400.html", {"message": message}, status=400)
+    # rendered without the request: a refused host stops the middleware before request.user exists
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": message}))
