@@ -48,7 +48,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def load_env_file(path) -> None:
     """KEY=VALUE lines (comments and blanks skipped) as defaults under the real environment."""
     try:
-        lines = open(path, encoding="utf-8").read().splitlines()
+        with open(path, encoding="utf-8") as env_file:
+            lines = env_file.read().splitlines()
     except FileNotFoundError:
         return
     for line in lines:
