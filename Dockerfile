@@ -7,5 +7,9 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev
 COPY . .
 ENV PATH="/app/.venv/bin:$PATH" DJANGO_SETTINGS_MODULE=orglife.settings
-RUN DEBUG=true python manage.py collectstatic --noinput
+RUN DEBUG=true python manage.py collectstatic --noinput \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin orglife \
+    && mkdir -p /app/var/media /app/var/celery && chown -R orglife:orglife /app/var
+# Not root: a compromised worker process cannot rewrite the code or the image (issue 11, point 10).
+USER orglife
 CMD ["gunicorn", "orglife.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

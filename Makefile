@@ -19,6 +19,7 @@ setup:
 
 run: setup
 	@scripts/system-deps.sh run
+	@$(PY) scripts/local_keys.py
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --skip-if-exists
 	@echo "打开 http://127.0.0.1:8000/ ，用上面的演示账号登录。"

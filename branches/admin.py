@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from branches.models import Organization, OrgRole, PartyGroup, PolicyValue
-from core.admin import ReadOnlyAdmin
+from core.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Organization)
@@ -28,7 +28,7 @@ class OrgRoleAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PolicyValue)
-class PolicyValueAdmin(admin.ModelAdmin):
+class PolicyValueAdmin(AuditedAdmin):
     list_display = ["key", "org", "value", "effective_from", "effective_to", "article"]
     list_filter = ["key"]
     raw_id_fields = ["org"]

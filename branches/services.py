@@ -7,6 +7,7 @@ imports and commands all call these.
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -156,11 +157,17 @@ def delete_party_group(*, actor, group: PartyGroup, source: str = "web") -> None
 
 
 def create_or_update_user(*, username: str, password: str, name: str = ""):
-    """A login account with this password (and display name); the one way accounts are made."""
-    user, _ = get_user_model().objects.get_or_create(username=username)
-    user.set_password(password)
+    """A login account with this password (and display name); the one way accounts are made. The
+    password passes the project's validators (settings.AUTH_PASSWORD_VALIDATORS) or nothing is saved."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first() or User(username=username)
     if name:
         user.first_name = name
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
     user.save()
     return user
 

@@ -6,7 +6,7 @@ AUDIT_EXCLUDE_FIELDS (ciphertext, which differs on every write) are left out.
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import models
@@ -20,6 +20,8 @@ MASK = "***"
 def _plain(value):
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).isoformat()  # one form for a value read back and one just typed in
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -47,8 +49,10 @@ def diff(before: dict, after: dict) -> dict:
 
 
 def _entry(*, actor, action, instance, changes, source) -> AuditEntry:
+    person = actor if getattr(actor, "pk", None) else None
     return AuditEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=person,
+        actor_name=person.get_username() if person is not None else "",
         action=action,
         target_type=instance._meta.label_lower,
         target_id=str(instance.pk),
@@ -58,13 +62,16 @@ def _entry(*, actor, action, instance, changes, source) -> AuditEntry:
     )
 
 
-def record_create(*, actor, instance: models.Model, source: str = "web") -> None:
-    _entry(actor=actor, action=AuditEntry.Action.CREATE, instance=instance, changes=snapshot(instance), source=source).save()
+def record_create(*, actor, instance: models.Model, source: str = "web", state: dict | None = None) -> None:
+    changes = snapshot(instance) if state is None else state
+    _entry(actor=actor, action=AuditEntry.Action.CREATE, instance=instance, changes=changes, source=source).save()
 
 
-def record_update(*, actor, instance: models.Model, before: dict, source: str = "web") -> dict:
-    """Record what changed since `before` (a snapshot); returns the changes (empty: nothing written)."""
-    changes = diff(before, snapshot(instance))
+def record_update(*, actor, instance: models.Model, before: dict, source: str = "web", after: dict | None = None) -> dict:
+    """Record what changed since `before` (a snapshot); returns the changes (empty: nothing written).
+    `after` replaces the instance's snapshot when the record is more than its row (a meeting's kinds
+    and attendance: the caller snapshots both sides the same way)."""
+    changes = diff(before, snapshot(instance) if after is None else after)
     if changes:
         _entry(actor=actor, action=AuditEntry.Action.UPDATE, instance=instance, changes=changes, source=source).save()
     return changes

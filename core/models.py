@@ -19,6 +19,9 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
     )
+    # Kept when the account is deleted (the FK then becomes NULL): the trail still says who. Empty for
+    # the system itself (commands, the seed, scheduled tasks).
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
     action = models.CharField("操作", max_length=10, choices=Action.choices)
     target_type = models.CharField("对象类型", max_length=60)
     target_id = models.CharField("对象编号", max_length=64)

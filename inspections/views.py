@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from branches.access import org_page, record_page, signed_in
@@ -65,7 +66,11 @@ def inbox_read(request, pk=None):
         get_object_or_404(selectors.inbox(request.user), pk=pk)
         notices = notices.filter(pk=pk)
     notices.update(read_at=timezone.now())
-    return redirect(request.POST.get("next") or "inbox")
+    target = request.POST.get("next", "")
+    # only back to a page of this site: an open redirect would lend the site's name to a phishing link
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "inbox"
+    return redirect(target)
 
 
 def _member_absent_alerts(user):

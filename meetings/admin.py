@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import AuditedAdmin, ReadOnlyAdmin
 from meetings.models import Exemption, LeaveRequest, LockedYear, Meeting, QuotaRule
 
 
 @admin.register(QuotaRule)
-class QuotaRuleAdmin(admin.ModelAdmin):
+class QuotaRuleAdmin(AuditedAdmin):
     """Policy is data: administrators edit values and add dated versions or subtree overrides here."""
 
     list_display = ["kind", "condition", "period", "minimum", "target", "grace_days", "warning_days", "counted_from",

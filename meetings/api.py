@@ -13,18 +13,24 @@ from rest_framework.views import APIView
 from branches.access import SIGNED_IN, DeclaredPermissionMixin, org_or_404
 from branches.permissions import Perm
 from branches.selectors import branches_under, visible_orgs, visible_party_groups
+from core.dates import OutOfRange, parse_day, parse_year
 from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from meetings import services
 from meetings.attendance import meeting_quorums, summarize
 from meetings.compliance import compliance_for_branches
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting, QuotaRule, ResolutionItem
 from meetings.periods import end_of_day
-from meetings.selectors import visible_leave_requests, visible_meetings
+from meetings.selectors import (
+    member_may_read_minutes,
+    reads_whole_record,
+    visible_leave_requests,
+    visible_meetings,
+)
 from members.selectors import visible_members
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
-    member = serializers.IntegerField(source="member_id", help_text="党员编号")
+    member = serializers.IntegerField(source="member_id", help_text="党员编号", min_value=1, max_value=2**63 - 1)
     member_name = serializers.CharField(source="member.name", read_only=True)
     status = serializers.ChoiceField(choices=Attendance.Status.choices)
 
@@ -87,6 +93,27 @@ class MeetingSerializer(serializers.ModelSerializer):
                   "recorder", "lecturer", "minutes", "resolutions", "guests", "attendance", "recorded_at", "late_entry",
                   "counts", "quorum", "resolution_items", "confirm_without_quorum"]
         read_only_fields = ["recorded_at", "late_entry"]
+
+    def to_representation(self, meeting):
+        data = super().to_representation(meeting)
+        user = self.context["request"].user
+        if not reads_whole_record(user, meeting):  # a plain member: himself only (design: members see only themselves)
+            own = getattr(getattr(user, "member", None), "pk", None)
+            data["attendance"] = [row for row in data["attendance"] if row["member"] == own]
+            if not member_may_read_minutes(meeting.kind_values):
+                data["minutes"] = data["resolutions"] = ""
+                data["resolution_items"] = []
+        return data
+
+    def validate_attendance(self, rows):
+        """Member ids resolve only among the members the caller may see (one query): an id from another
+        branch reads as unknown, and the answer names no one (issue 11, point 3)."""
+        ids = {row["member_id"] for row in rows}
+        known = set(visible_members(self.context["request"].user).filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = sorted(ids - known)
+        if unknown:
+            raise serializers.ValidationError(f"党员编号不存在：{'、'.join(map(str, unknown))}。")
+        return rows
 
     def get_counts(self, meeting) -> dict:
         s = summarize(meeting.attendance.all())
@@ -311,15 +338,14 @@ class ComplianceView(DeclaredPermissionMixin, APIView):
         if not raw:
             return timezone.now()
         try:
-            return end_of_day(date.fromisoformat(raw))
-        except ValueError:
-            raise exceptions.ValidationError({"at": [f"日期“{raw}”无效，请使用 YYYY-MM-DD 格式。"]}) from None
+            return end_of_day(parse_day(raw, today=timezone.localdate()))
+        except OutOfRange as exc:
+            raise exceptions.ValidationError({"at": [str(exc)]}) from None
 
     @staticmethod
     def _year(raw, *, default: int) -> int:
-        if not raw:
-            return default
-        if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-            raise exceptions.ValidationError({"year": [f"年度“{raw}”无效，应为 2000 至 2100 之间的四位数字。"]})
-        return int(raw)
+        try:
+            return parse_year(raw, today=timezone.localdate(), default=default)
+        except OutOfRange as exc:
+            raise exceptions.ValidationError({"year": [str(exc)]}) from None
 

@@ -7,7 +7,7 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup, PolicyValue
-from branches.permissions import Perm, org_filter
+from branches.permissions import Perm, has_perm, org_filter
 from branches.policy import policy_value
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, Meeting
 from meetings.periods import local_midnight
@@ -96,6 +96,17 @@ def visible_meetings(user) -> QuerySet[Meeting]:
     if member is not None:
         q |= Q(branch_id=member.branch_id)
     return Meeting.objects.filter(q)
+
+
+def reads_whole_record(user, meeting: Meeting) -> bool:
+    """Whether `user` reads the whole record: those who may view the branch's records do; a plain member
+    sees the meeting, his own attendance row, and no minutes of a 支委会 (issue 11, point 4)."""
+    return has_perm(user, Perm.VIEW, meeting.branch)
+
+
+def member_may_read_minutes(kinds) -> bool:
+    """支委会 minutes are the committee's; a member reads the minutes of the meetings he is part of."""
+    return Kind.BRANCH_COMMITTEE not in set(kinds)
 
 
 def visible_leave_requests(user) -> QuerySet[LeaveRequest]:

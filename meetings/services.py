@@ -14,6 +14,7 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
+from core.dates import FIRST_RECORD_YEAR
 from core.signals import announce_branch_change
 from meetings.attendance import meeting_quorums
 from meetings.models import (
@@ -73,7 +74,9 @@ def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, re
         errors["kinds"] = "请至少选择一种会议类型。"
     elif not set(kinds) <= set(Kind.values):
         errors["kinds"] = f"未知的会议类型：{'、'.join(sorted(set(kinds) - set(Kind.values)))}。"
-    if held and held_at > now:
+    if held_at.year < FIRST_RECORD_YEAR:  # year 1 was accepted (issue 11, point 8)
+        errors["held_at"] = f"会议时间早于{FIRST_RECORD_YEAR}年，请核对日期。"
+    elif held and held_at > now:
         errors["held_at"] = "会议开始时间在将来：尚未召开的会议请先“计划会议”，召开后再记录。"
     if not held and held_at <= now:
         errors["held_at"] = "计划会议的时间应在将来；已召开的会议请直接记录。"
@@ -113,7 +116,10 @@ def _write_attendance(meeting: Meeting, marks: dict[int, Mark] | None) -> None:
     marks = marks or {}
     strangers = set(marks) - expected_ids
     if strangers:
-        names = "、".join(Member.objects.filter(pk__in=strangers).values_list("name", flat=True)) or "、".join(map(str, strangers))
+        # Only the branch's own members are named: a stranger from another branch is an id, never a name.
+        own = dict(Member.objects.filter(pk__in=strangers, memberships__branch=meeting.branch)
+                   .values_list("pk", "name").distinct())
+        names = "、".join(own.get(pk) or f"编号{pk}" for pk in sorted(strangers))
         raise ValidationError({"attendance": f"以下人员不在本次会议的应到名单中：{names}。"})
     rows = []
     for member in expected:
@@ -165,6 +171,21 @@ def _write_votes(meeting: Meeting, votes: list[Vote], *, confirm_without_quorum:
                        without_quorum=not quorum.met) for number, vote in enumerate(votes, 1)])
 
 
+def audit_state(meeting: Meeting) -> dict:
+    """A meeting for the audit trail: its row, its kinds, and one key per attendance row, so changing only
+    the kinds or one person's attendance is an audited change that names just that (issue 11, point 5)."""
+    state = audit.snapshot(meeting)
+    state["kinds"] = ",".join(sorted(meeting.kinds.values_list("kind", flat=True)))
+    for member_id, status, reason, late, left_early in meeting.attendance.values_list(
+            "member_id", "status", "reason", "late", "left_early"):
+        flags = "".join(flag for flag, on in (("迟到", late), ("早退", left_early)) if on)
+        state[f"attendance.{member_id}"] = "|".join(part for part in (status, reason, flags) if part)
+    for position, text, votes_for, against, abstain, without_quorum in meeting.resolution_items.values_list(
+            "position", "text", "votes_for", "votes_against", "votes_abstain", "without_quorum"):
+        state[f"vote.{position}"] = f"{text}|赞成{votes_for}|反对{against}|弃权{abstain}" + ("|未达法定人数" if without_quorum else "")
+    return state
+
+
 def _save_kinds(meeting: Meeting, kinds) -> None:
     meeting.kinds.all().delete()
     MeetingKind.objects.bulk_create([MeetingKind(meeting=meeting, kind=k) for k in sorted(set(kinds))])
@@ -192,7 +213,7 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
         if meeting.branch_id != branch.pk:
             raise ValidationError({"branch": "会议不能改记到其他党支部。"})
         check_not_locked(branch, timezone.localdate(meeting.held_at).year)
-        before = audit.snapshot(meeting)
+        before = audit_state(meeting)
         before_held = meeting.held_at  # a corrected date moves the meeting out of its old year's counts
     else:
         meeting, before = Meeting(branch=branch, recorded_at=now, recorded_by=actor if getattr(actor, "pk", None) else None), None
@@ -215,10 +236,13 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
         _write_votes(meeting, votes, confirm_without_quorum=confirm_without_quorum)
     elif before is not None and not set(kinds) & set(VOTING_KINDS):
         meeting.resolution_items.all().delete()  # no longer a meeting that votes
+    after = audit_state(meeting)
     if before is None:
-        audit.record_create(actor=actor, instance=meeting, source=source)
+        audit.record_create(actor=actor, instance=meeting, source=source, state=after)
     else:
-        audit.record_update(actor=actor, instance=meeting, before=before, source=source)
+        # attendance rows dropped from the roster appear as [old, None]
+        after.update({key: None for key in before if key.startswith(("attendance.", "vote.")) and key not in after})
+        audit.record_update(actor=actor, instance=meeting, before=before, source=source, after=after)
     announce_branch_change([branch.pk], years={timezone.localdate(held_at).year} | (
         {timezone.localdate(before_held).year} if before_held else set()))
     return meeting
@@ -239,9 +263,16 @@ def plan_meeting(*, actor, branch: Organization, kinds: list[str], held_at: date
     return meeting
 
 
+def is_own_leave(user, leave: LeaveRequest) -> bool:
+    return getattr(user, "pk", None) is not None and leave.member.user_id == user.pk
+
+
 def can_decide_leave(user, leave: LeaveRequest) -> bool:
-    """The branch secretary side decides; a 党小组长 decides for his own group's 党小组会."""
+    """The branch secretary side decides; a 党小组长 decides for his own group's 党小组会. Nobody decides
+    his own request: a secretary's goes to the deputy, the 组织委员 or the upper level (issue 11, point 9)."""
     meeting = leave.meeting
+    if is_own_leave(user, leave):
+        return False
     if has_perm(user, Perm.RECORD, meeting.branch):
         return True
     group = meeting.party_group
@@ -275,6 +306,8 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
                  source: str = "web") -> LeaveRequest:
     leave = (LeaveRequest.objects.select_for_update(of=("self",))
              .select_related("meeting__branch", "meeting__party_group__leader").get(pk=leave.pk))
+    if is_own_leave(actor, leave):
+        raise PermissionDenied("不能审批本人的请假申请，请由副书记、组织委员或上级党组织审批。")
     if not can_decide_leave(actor, leave):
         raise PermissionDenied("只有党支部书记（或党小组会的党小组长）可以审批请假。")
     if leave.status != LeaveRequest.Status.PENDING:
@@ -284,9 +317,12 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
     leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REJECTED
     leave.decided_by, leave.decided_at, leave.decision_note = actor, now, note[:200]
     leave.save()
-    if approve:  # a meeting already recorded: the approved leave fills its attendance
+    if approve:  # a meeting already recorded: the approved leave fills its attendance, audited on the meeting
+        meeting_before = audit_state(leave.meeting)
         Attendance.objects.filter(meeting=leave.meeting, member=leave.member).update(
             status=Attendance.Status.LEAVE, reason=leave.reason[:200])
+        audit.record_update(actor=actor, instance=leave.meeting, before=meeting_before, source=source,
+                            after=audit_state(leave.meeting))
         announce_branch_change([leave.meeting.branch_id], years={timezone.localdate(leave.meeting.held_at).year})
     audit.record_update(actor=actor, instance=leave, before=before, source=source)
     return leave

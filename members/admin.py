@@ -2,9 +2,10 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 
 from core.admin import ReadOnlyAdmin
-from members.models import Member, Membership, RosterImport
+from members.models import IdNumberReveal, Member, Membership, RosterImport
 from members.resources import RosterResource
 from members.selectors import can_see_id_numbers
+from members.services import record_id_reveals
 
 
 @admin.register(Member)
@@ -22,7 +23,20 @@ class MemberAdmin(ExportMixin, ReadOnlyAdmin):
     import_export_change_list_template = "members/import_admin_change_list.html"
 
     def get_export_resource_kwargs(self, request, **kwargs):
-        return {"reveal_id": lambda member: can_see_id_numbers(request.user, member)}
+        revealed = request._id_reveals = []
+
+        def reveal(member):
+            if can_see_id_numbers(request.user, member):
+                revealed.append(member)
+                return True
+            return False
+
+        return {"reveal_id": reveal}
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        record_id_reveals(user=request.user, members=getattr(request, "_id_reveals", []), via=IdNumberReveal.Via.EXPORT)
+        return data
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related("branch")
@@ -39,3 +53,11 @@ class RosterImportAdmin(ReadOnlyAdmin):
     list_display = ["filename", "created_by", "created_at", "status", "counts"]
     list_filter = ["status"]
     exclude = ["upload"]
+
+
+@admin.register(IdNumberReveal)
+class IdNumberRevealAdmin(ReadOnlyAdmin):
+    list_display = ["at", "username", "member", "via"]
+    list_filter = ["via"]
+    list_select_related = ["member"]
+    search_fields = ["member__name", "username"]

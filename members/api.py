@@ -10,7 +10,7 @@ from branches.permissions import Perm
 from branches.selectors import visible_orgs, visible_party_groups
 from core.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from members import services
-from members.models import Member, Membership
+from members.models import IdNumberReveal, Member, Membership
 from members.selectors import can_see_id_numbers, visible_members
 
 
@@ -29,27 +29,38 @@ class MemberSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(write_only=True, required=False, max_length=30,
                                       help_text="公民身份号码（写入）；读取时按权限返回完整或脱敏号码")
     id_number_display = serializers.SerializerMethodField(help_text="公民身份号码（按权限脱敏）")
+    birth_year = serializers.SerializerMethodField(help_text="出生年份；无权查看完整身份证号时 birth_date 为空，只给年份")
     branch = ScopedSlugRelatedField(scope=visible_orgs, slug_field="code")
     branch_since = serializers.DateField(required=False, help_text="加入本支部日期；新建时默认为加入党组织日期")
     party_group = ScopedPrimaryKeyRelatedField(scope=visible_party_groups, allow_null=True, required=False)
 
     class Meta:
         model = Member
-        fields = ["id", "name", "gender", "ethnicity", "birth_date", "id_number", "id_number_display", "category",
+        fields = ["id", "name", "gender", "ethnicity", "birth_date", "birth_year", "id_number", "id_number_display",
+                  "category",
                   "joined_on", "confirmed_on", "branch", "branch_since", "party_group", "status", "education", "job",
                   "mobile", "landline", "address", "lost_contact", "lost_contact_since", "is_mobile",
                   "mobile_destination", "mobile_since", "party_post", "probation_until", "note"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        # The contract names the field `id_number`: masked unless the caller may see it.
+        # The contract names the field `id_number`: masked unless the caller may see it. The birth date
+        # is digits 7–14 of the number: whoever may not see the number gets its year only (birth_year).
         data["id_number"] = data.pop("id_number_display")
+        if not can_see_id_numbers(self.context["request"].user, instance):
+            data["birth_date"] = None
         return data
+
+    def get_birth_year(self, member) -> int | None:
+        return member.birth_date.year if member.birth_date else None
 
     @extend_schema_field(serializers.CharField())
     def get_id_number_display(self, member) -> str:
         user = self.context["request"].user
-        return member.id_number if can_see_id_numbers(user, member) else member.id_number_masked
+        if not can_see_id_numbers(user, member):
+            return member.id_number_masked
+        self.context.setdefault("revealed", []).append(member)  # logged once the response is ready
+        return member.id_number
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("id_number"):
@@ -79,6 +90,17 @@ class MemberViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         qs = visible_members(self.request.user).select_related("branch", "party_group")
         return with_branch_since(qs).order_by("branch__path", "name", "id")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["revealed"] = self._revealed = getattr(self, "_revealed", [])
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        revealed = getattr(self, "_revealed", None)
+        if revealed and response.status_code < 400:
+            services.record_id_reveals(user=request.user, members=revealed, via=IdNumberReveal.Via.API)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

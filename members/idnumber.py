@@ -56,9 +56,19 @@ def validate(raw: str, *, birth_date: date | None = None, gender: str | None = N
     return number
 
 
+MASK_PREFIX = "*" * 14
+
+
 def mask(number: str) -> str:
-    """110101********1234: the region and the last four stay, the birth date does not."""
-    return f"{number[:6]}********{number[-4:]}" if len(number) == 18 else "****"
+    """**************1234: only the last four stay. The region code (digits 1–6) and the sequence
+    number narrow a birth date down to a handful of people, and the birth date is public enough
+    (a roster's 出生日期, a birthday list) to rebuild a number masked any less (issue 11, point 1)."""
+    return f"{MASK_PREFIX}{number[-4:]}" if len(number) == 18 else "****"
+
+
+def coarse_birth_date(born: date | None) -> str:
+    """What a viewer who may not see the number sees of the birth date: the year."""
+    return f"{born:%Y}年" if born else ""
 
 
 @lru_cache(maxsize=1)

@@ -196,3 +196,31 @@ class RosterImport(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.IMPORTING)
+
+
+class IdNumberReveal(models.Model):
+    """A full 公民身份号码 was shown to someone other than its holder (PIPL art. 28/51: sensitive personal
+    information; who read it and when is kept). Written by `members.services.record_id_reveals`."""
+
+    class Via(models.TextChoices):
+        API = "api", "接口"
+        PAGE = "page", "页面"
+        EXPORT = "export", "导出"
+
+    at = models.DateTimeField("时间", db_index=True)
+    # The account may be deleted later; who it was stays (username), like core.AuditEntry.actor_name.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField("查看人账号", max_length=150)
+    member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.CASCADE, related_name="id_reveals")
+    via = models.CharField("途径", max_length=10, choices=Via.choices)
+
+    class Meta:
+        verbose_name = "身份证号查看记录"
+        verbose_name_plural = "身份证号查看记录"
+        ordering = ["-at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(via__in=["api", "page", "export"]),
+                                              name="id_reveal_via_valid")]
+
+    def __str__(self):
+        return f"{self.user} → {self.member} ({self.at:%Y-%m-%d %H:%M})"

@@ -120,6 +120,13 @@ class RosterResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.reveal_id = reveal_id or (lambda member: False)
         self._seq = 0
+        self._revealed: dict[int, bool] = {}
+
+    def _may_see(self, member) -> bool:
+        """Asked once per member: `reveal_id` may log the reveal."""
+        if member.pk not in self._revealed:
+            self._revealed[member.pk] = self.reveal_id(member)
+        return self._revealed[member.pk]
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("branch")
@@ -136,13 +143,14 @@ class RosterResource(resources.ModelResource):
         return member.branch.name
 
     def dehydrate_id_number(self, member):
-        return member.id_number if self.reveal_id(member) else member.id_number_masked
+        return member.id_number if self._may_see(member) else member.id_number_masked
 
     def dehydrate_gender(self, member):
         return member.get_gender_display()
 
     def dehydrate_birth_date(self, member):
-        return self._date(member.birth_date)
+        # digits 7–14 of the number: the year only for whoever may not see the number
+        return self._date(member.birth_date) if self._may_see(member) else idnumber.coarse_birth_date(member.birth_date)
 
     def dehydrate_category(self, member):
         return member.get_category_display()

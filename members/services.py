@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from branches import services as branch_services
 from branches.models import Organization, PartyGroup
+from branches.permissions import Perm, has_perm
 from core import audit
+from core.bulk import bulk_insert
 from core.dates import add_years
 from core.signals import announce_branch_change
 from members import idnumber
-from members.models import Member, Membership
+from members.models import IdNumberReveal, Member, Membership
 
 MEMBER_FIELDS = ("name", "gender", "ethnicity", "birth_date", "education", "category", "joined_on", "confirmed_on",
                  "job", "mobile", "landline", "address", "status", "lost_contact", "lost_contact_since", "is_mobile",
@@ -34,13 +36,29 @@ def _checked_id_number(raw: str, member: Member) -> str:
         raise ValidationError({"id_number": exc.messages}) from exc
 
 
-def _apply_id_number(member: Member, raw: str) -> None:
+def _apply_id_number(member: Member, raw: str, *, actor) -> None:
     number = _checked_id_number(raw, member)
     digest = idnumber.digest(number)
-    clash = Member.objects.filter(id_number_digest=digest).exclude(pk=member.pk).first()
+    clash = Member.objects.filter(id_number_digest=digest).exclude(pk=member.pk).select_related("branch").first()
     if clash is not None:
-        raise ValidationError({"id_number": f"该公民身份号码已登记（{clash.name}，{clash.branch.name}）。"})
+        # Name the holder only to someone who may see him: otherwise the answer would tell anyone who
+        # may register a member the name and branch behind any ID number (issue 11, point 3).
+        if actor is None or has_perm(actor, Perm.VIEW, clash.branch):
+            raise ValidationError({"id_number": f"该公民身份号码已登记（{clash.name}，{clash.branch.name}）。"})
+        raise ValidationError({"id_number": "该公民身份号码已登记在其他党组织。如为组织关系转入，"
+                                            "请由原党支部或上级党组织办理组织关系转接。"})
     member.set_id_number(number)
+
+
+def record_id_reveals(*, user, members, via: str, now=None) -> int:
+    """Log that `user` was shown the full 公民身份号码 of `members` (the holder seeing his own is not logged)."""
+    own = getattr(getattr(user, "member", None), "pk", None)
+    at = now or timezone.now()
+    name = user.get_username()
+    rows = [IdNumberReveal(at=at, user_id=user.pk, username=name, member_id=m.pk, via=via) for m in members if m.pk != own]
+    if rows:
+        bulk_insert(IdNumberReveal, rows, batch_size=5000)
+    return len(rows)
 
 
 def member_rule_errors(member: Member) -> dict[str, str]:
@@ -71,7 +89,7 @@ def create_member(*, actor, branch: Organization, id_number: str, party_group: P
     _check_placement(branch, party_group)
     member = Member(branch=branch, party_group=party_group, **{k: v for k, v in fields.items() if k in MEMBER_FIELDS})
     if not member.id_number_cipher:
-        _apply_id_number(member, id_number)
+        _apply_id_number(member, id_number, actor=actor)
     _validate(member)
     member.save()
     Membership.objects.create(member=member, branch=branch, party_group=party_group,
@@ -96,7 +114,7 @@ def update_member(*, actor, member: Member, id_number: str | None = None, branch
         if name in MEMBER_FIELDS:
             setattr(member, name, value)
     if id_number:
-        _apply_id_number(member, id_number)
+        _apply_id_number(member, id_number, actor=actor)
     else:  # birth date or gender may have changed: they must still agree with the stored number
         _checked_id_number(member.id_number, member)
     _validate(member)

@@ -15,11 +15,11 @@ from branches.models import Organization
 from branches.permissions import Perm, has_perm, orgs_where
 from branches.selectors import visible_orgs
 from core.forms import apply_service_errors
-from members import importing, resources, services
+from members import idnumber, importing, resources, services
 from members.forms import MemberForm, PartyGroupForm, TransferForm
-from members.models import Member, RosterImport
+from members.models import IdNumberReveal, Member, RosterImport
 from members.selectors import can_see_id_numbers, memberships_of, visible_members
-from members.tasks import check_roster_import, commit_roster_import
+from members.tasks import enqueue_import
 
 BRANCH = Organization.Kind.BRANCH
 
@@ -45,9 +45,13 @@ def member_list(request):
 
 @record_page(SIGNED_IN, load=_visible_members)
 def member_detail(request, member):
+    revealed = can_see_id_numbers(request.user, member)
+    if revealed:
+        services.record_id_reveals(user=request.user, members=[member], via=IdNumberReveal.Via.PAGE)
     return render(request, "members/member_detail.html", {
         "member": member,
-        "id_number": member.id_number if can_see_id_numbers(request.user, member) else member.id_number_masked,
+        "id_number": member.id_number if revealed else member.id_number_masked,
+        "birth_date": member.birth_date if revealed else idnumber.coarse_birth_date(member.birth_date),
         "memberships": memberships_of(member),
         "can_manage": has_perm(request.user, Perm.MANAGE_MEMBERS, member.branch),
     })
@@ -170,7 +174,7 @@ def roster_import(request):
             if len(content) <= _sync_limit():
                 importing.check_import(roster_import_id=record.pk)
             else:
-                check_roster_import.delay_on_commit(record.pk)
+                enqueue_import(record.pk, confirming=False)
             return redirect("roster-import-detail", pk=record.pk)
     recent = RosterImport.objects.filter(created_by=request.user)[:10]
     return render(request, "members/import_upload.html", {"error": error, "recent": recent}, status=400 if error else 200)
@@ -197,7 +201,7 @@ def roster_import_confirm(request, pk):
         if record.status == RosterImport.Status.DONE:
             messages.success(request, "名册已导入。")
     else:
-        commit_roster_import.delay_on_commit(record.pk)
+        enqueue_import(record.pk, confirming=True)
     return redirect("roster-import-detail", pk=record.pk)
 
 
@@ -221,6 +225,14 @@ def roster_export(request):
     if code:
         branch = get_object_or_404(visible_orgs(request.user), code=code)
         members = members.filter(branch__path__startswith=branch.path)
-    user = request.user
-    content = resources.export_roster_xlsx(members, reveal_id=lambda m: can_see_id_numbers(user, m))
+    user, revealed = request.user, []
+
+    def reveal(member):
+        if can_see_id_numbers(user, member):
+            revealed.append(member)
+            return True
+        return False
+
+    content = resources.export_roster_xlsx(members, reveal_id=reveal)
+    services.record_id_reveals(user=user, members=revealed, via=IdNumberReveal.Via.EXPORT)
     return _xlsx_response(content, f"党员基本信息汇总表-{timezone.localdate():%Y%m%d}.xlsx")

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from branches.access import SIGNED_IN, DeclaredPermissionMixin, public
@@ -7,6 +6,7 @@ from branches.api import OrganizationViewSet
 from inspections.api import AlertViewSet, DashboardView
 from meetings.api import ComplianceView, LeaveRequestViewSet, MeetingViewSet
 from members.api import MemberViewSet, PartyGroupViewSet
+from orglife.token import TokenView
 from reviews.api import (
     LifeMeetingViewSet,
     MemberReviewViewSet,
@@ -40,7 +40,7 @@ router.register("talks", TalkViewSet, basename="talk")
 router.register("warning-educations", WarningEducationViewSet, basename="warning-education")
 
 urlpatterns = [
-    path("auth/token/", public(obtain_auth_token), name="api-token"),
+    path("auth/token/", public(TokenView.as_view()), name="api-token"),
     path("orgs/<slug:code>/compliance/", ComplianceView.as_view(), name="org-compliance"),
     path("orgs/<slug:code>/dashboard/", DashboardView.as_view(), name="org-dashboard"),
     path("", include(router.urls)),

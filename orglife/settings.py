@@ -9,30 +9,36 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
-from orglife.env import env_bool, env_int, env_list, env_str
+from orglife.env import env_bool, env_int, env_list, env_str, load_env_file, require_production_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("ORGLIFE_VAR_DIR", str(BASE_DIR / "var")))
 
+# `make run` writes generated keys here (untracked, under var/); real environment variables win.
+load_env_file(VAR_DIR / "local-keys.env")
+
 DEBUG = env_bool("DEBUG", True)
 
+# The development fallbacks below are in the repository, so anyone can read them: with DEBUG false the
+# process refuses to start on any of them, or on the placeholders of .env.example (issue 11, point 10).
 _DEV_SECRET = "dev-only-secret-key-never-use-in-production-0123456789abcdefghij"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+_DEV_FERNET_KEY = "ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA="
+_DEV_HMAC_KEY = "dev-only-id-number-hmac-key"
+KNOWN_PUBLIC_KEYS = {_DEV_SECRET, _DEV_FERNET_KEY, _DEV_HMAC_KEY,
+                     "change-me-to-50-random-characters-at-least-xxxxxxxxxxxxxxxxxx"}
 
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # 公民身份号码 are stored encrypted (Fernet) and found through a keyed HMAC: an unkeyed hash of
 # an 18-character ID number is brute-forceable (stack-notes §5.6).
-_DEV_FERNET_KEY = "ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA="
 ID_NUMBER_ENCRYPTION_KEY = env_str("ID_NUMBER_ENCRYPTION_KEY", _DEV_FERNET_KEY if DEBUG else "")
-ID_NUMBER_HMAC_KEY = env_str("ID_NUMBER_HMAC_KEY", "dev-only-id-number-hmac-key" if DEBUG else "")
-if not (ID_NUMBER_ENCRYPTION_KEY and ID_NUMBER_HMAC_KEY):
-    raise ImproperlyConfigured("ID_NUMBER_ENCRYPTION_KEY and ID_NUMBER_HMAC_KEY must be set when DEBUG is false")
+ID_NUMBER_HMAC_KEY = env_str("ID_NUMBER_HMAC_KEY", _DEV_HMAC_KEY if DEBUG else "")
+if not DEBUG:
+    require_production_secrets(SECRET_KEY=SECRET_KEY, ID_NUMBER_ENCRYPTION_KEY=ID_NUMBER_ENCRYPTION_KEY,
+                               ID_NUMBER_HMAC_KEY=ID_NUMBER_HMAC_KEY, known_public=KNOWN_PUBLIC_KEYS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "axes",
     "core",
     "orglife",
     "branches",
@@ -66,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: turns a locked-out login into its 429 page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orglife.urls"
@@ -107,10 +116,29 @@ REPLICA_READS = env_bool("REPLICA_READS", bool(DATABASE_REPLICA_URL))
 DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every path that sets a password runs these (the password-change page, the admin, `create_user` through
+# branches.services.create_or_update_user): `12345678` and `password` are refused (issue 11, point 6).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 8)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force (django-axes): failures are counted per username *and* client address together, never per
+# address alone, since a whole office logs in from behind one NAT (stack-notes: axes locks by IP by default).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "orglife.client_ip.client_ip"
+# Behind our reverse proxy (compose: nginx) the client address is the last X-Forwarded-For entry, the
+# one the proxy appended; without a proxy, X-Forwarded-For is whatever the client wrote and is ignored.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# API tokens expire; a new one is issued by POST /api/v1/auth/token/ (core.auth).
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -177,13 +205,23 @@ CELERY_BEAT_SCHEDULE: dict = {
     # retries e-mails the 02:30 run could not send.
     "send-notification-emails": {"task": "inspections.tasks.send_notification_emails_task",
                                  "schedule": crontab(hour=3, minute=0)},
+    # every 15 minutes: roster imports stuck running longer than a task may run (a dead worker, a lost
+    # message) are marked failed with a Chinese message; their tasks are never redelivered (members.tasks).
+    "fail-stale-imports": {"task": "members.tasks.fail_stale_imports_task", "schedule": crontab(minute="*/15")},
+    # every 15 minutes: record-book batches stuck pending or running beyond the task time limit are failed.
+    "fail-stale-recordbook-batches": {"task": "meetings.tasks.fail_stale_batches_task",
+                                      "schedule": crontab(minute="*/15")},
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF takes the WWW-Authenticate header from the first class, so an anonymous or expired
+    # call answers 401 (Session has no such header, which made it 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    # POST /api/v1/auth/token/ per client address, on top of django-axes' per username+address lockout.
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_RATE", "10/min")},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -211,6 +249,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The admin's roster export (django-import-export) writes "=…" cells as text, not live formulas.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # Alert e-mails go out only when an SMTP server is configured (inspections.services).
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -222,7 +263,9 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBa
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "orglife@localhost")
 
 if not DEBUG:
+    # Trusted because only the reverse proxy reaches gunicorn, and it overwrites the header (deploy/nginx.conf).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own probe speaks plain HTTP
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -240,5 +283,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint logs every layout step at INFO: a record book would print hundreds of lines.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
+    # django-axes logs every login at INFO ("AXES: Deleted 0 failed login attempts …").
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools", "axes")},
 }

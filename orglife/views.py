@@ -1,9 +1,13 @@
 """Pages that bring several apps together: the home page, an organization's hub page, the health check."""
 
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from branches.access import SIGNED_IN, org_page, public, signed_in
 from branches.models import Organization, OrgRole
@@ -65,3 +69,32 @@ def org_detail(request, org):
 @public
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """修改密码: Django's form (old password, new twice, the project's validators); the API token is
+    revoked with the old password, and the session stays signed in."""
+
+    template_name = "form.html"
+    extra_context = {"title": "修改密码"}
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        Token.objects.filter(user=self.request.user).delete()
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+password_change = signed_in(PasswordChange.as_view())
+
+
+def bad_request(request, exception=None):
+    """handler400: the page says what was wrong with the address (a BadRequest carries a Chinese message)."""
+    from django.core.exceptions import BadRequest
+    from django.http import HttpResponseBadRequest
+    from django.template import loader
+
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    # rendered without the request: a refused host stops the middleware before request.user exists
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": message}))

@@ -48,6 +48,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits (the token endpoint's throttle) count in the cache, which outlives a test's transaction."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tree(db):
     city = make_org("CITY", kind=K.PARTY_COMMITTEE, name="中共临江市委")

@@ -80,7 +80,7 @@ def test_create_user_links_a_member_and_grants_a_role(tree, capsys):
 )
 def test_create_user_explains_bad_arguments(tree, args, message):
     with pytest.raises(CommandError, match=message):
-        call_command("create_user", "x", "--password", "pw", *args)
+        call_command("create_user", "x", "--password", "Zhibu-2026-x", *args)
 
 
 @pytest.mark.django_db

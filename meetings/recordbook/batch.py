@@ -2,7 +2,7 @@
 
 import io
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -54,3 +54,22 @@ def run_batch(*, batch_id: int, now: datetime | None = None) -> RecordBookBatch:
     batch.status, batch.finished_at = RecordBookBatch.Status.DONE, timezone.now()
     batch.save(update_fields=["file", "status", "finished_at"])
     return batch
+
+
+UNAVAILABLE = "后台任务服务暂时不可用，未能开始生成，请稍后重新申请。"
+STALE = "生成超时或被中断，请重新申请。"
+
+
+def publish_failed(*, batch_id: int) -> None:
+    """The broker refused the task: the batch is failed with a message, and a new request retries."""
+    RecordBookBatch.objects.filter(pk=batch_id, status=RecordBookBatch.Status.PENDING).update(
+        status=RecordBookBatch.Status.FAILED, error=UNAVAILABLE, finished_at=timezone.now())
+
+
+def fail_stale_batches(*, now: datetime, older_than_minutes: int) -> int:
+    """Batches still pending or running long after any task may run (a lost message, a dead worker) are
+    failed, so their page stops polling and says to ask again. A conditional UPDATE: safe to run twice."""
+    cutoff = now - timedelta(minutes=older_than_minutes)
+    return RecordBookBatch.objects.filter(
+        status__in=[RecordBookBatch.Status.PENDING, RecordBookBatch.Status.RUNNING], created_at__lt=cutoff,
+    ).update(status=RecordBookBatch.Status.FAILED, error=STALE, finished_at=now)

@@ -3,12 +3,14 @@
 from contextlib import suppress
 from datetime import date
 
+from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
 from branches.access import org_page
 from branches.models import Organization
 from branches.permissions import Perm
+from core.dates import FIRST_RECORD_YEAR, OutOfRange, parse_year
 from meetings.attendance import member_month_grid
 from meetings.compliance import State, compliance_for_branch
 from meetings.models import Meeting, QuotaRule
@@ -27,15 +29,15 @@ def compliance_year(request, branch):
     and each row links the meetings that counted for it (or, if none did, the others of its period)."""
     this_year = timezone.localdate().year
     try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
+        year = parse_year(request.GET.get("year"), today=timezone.localdate(), default=this_year)
+    except OutOfRange as exc:
+        raise BadRequest(str(exc)) from None
     now = timezone.now()
     raw_at = request.GET.get("at", "")
     at = None
     with suppress(ValueError):  # a mistyped date falls back to now; the dashboard validates the ones it sends
         at = date.fromisoformat(raw_at) if raw_at else None
-    if at is not None and 2000 <= at.year <= 2100 and at < timezone.localdate():
+    if at is not None and at.year >= FIRST_RECORD_YEAR and at < timezone.localdate():
         now = end_of_day(at)
     else:
         at = None

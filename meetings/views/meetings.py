@@ -4,9 +4,9 @@ import calendar
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -14,13 +14,20 @@ from django.utils.http import content_disposition_header
 from branches.access import SIGNED_IN, org_page, record_page
 from branches.models import Organization
 from branches.permissions import Perm, has_perm
+from core.dates import OutOfRange, check_day
 from core.forms import apply_service_errors
 from meetings import services
 from meetings.attendance import meeting_quorums, summarize
 from meetings.forms import MeetingForm, PlanForm, default_held_at
 from meetings.models import Kind, Meeting
 from meetings.recordbook import meeting_docx
-from meetings.selectors import exempt_in_quorum, expected_members, visible_meetings
+from meetings.selectors import (
+    exempt_in_quorum,
+    expected_members,
+    member_may_read_minutes,
+    reads_whole_record,
+    visible_meetings,
+)
 
 BRANCH = Organization.Kind.BRANCH
 
@@ -47,7 +54,9 @@ def meeting_calendar(request, branch):
     today = timezone.localdate()
     try:
         year, month = (int(x) for x in request.GET.get("month", f"{today.year}-{today.month}").split("-"))
-        first = date(year, month, 1)
+        first = check_day(date(year, month, 1), today=today)
+    except OutOfRange as exc:
+        raise BadRequest(str(exc)) from None
     except ValueError:
         first = today.replace(day=1)
     last = date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])
@@ -102,6 +111,8 @@ def meeting_record(request, branch, pk=None):
     if pk is not None:
         meeting = get_object_or_404(branch.meetings.prefetch_related("kinds", "attendance"), pk=pk)
     elif planned_id:
+        if not planned_id.isdigit():
+            raise Http404("没有这个计划会议。")
         meeting = get_object_or_404(branch.meetings.prefetch_related("kinds"), pk=planned_id, status=Meeting.Status.PLANNED)
     initial = {"held_at": default_held_at()}
     if meeting is not None:
@@ -160,8 +171,11 @@ def meeting_detail(request, meeting):
     rows = list(meeting.attendance.select_related("member").order_by("member__name"))
     own = getattr(request.user, "member", None)
     leave = meeting.leave_requests.filter(member=own).first() if own else None
+    whole = reads_whole_record(request.user, meeting)  # a plain member sees himself only (issue 11, point 4)
     return render(request, "meetings/meeting_detail.html", {
-        "meeting": meeting, "rows": rows, "summary": summarize(rows),
+        "meeting": meeting, "rows": rows, "summary": summarize(rows), "whole_record": whole,
+        "own_row": next((r for r in rows if own is not None and r.member_id == own.pk), None),
+        "show_minutes": whole or member_may_read_minutes(meeting.kind_values),
         "quorums": meeting_quorums(meeting, rows),
         "can_record": has_perm(request.user, Perm.RECORD, meeting.branch),
         "can_view_roster": has_perm(request.user, Perm.VIEW, meeting.branch),

@@ -12,7 +12,7 @@ from branches.models import Organization
 from branches.permissions import Perm, orgs_where
 from meetings.models import RecordBookBatch
 from meetings.recordbook import record_book_pdf, request_batch
-from meetings.tasks import render_recordbook_batch
+from meetings.tasks import enqueue_batch
 
 BOOK_YEARS = range(2000, 2101)
 
@@ -57,7 +57,7 @@ def recordbook_batch_create(request, org):
     if org.is_branch:
         raise Http404("批量导出用于党委或党总支")
     batch = request_batch(actor=request.user, org=org, year=_book_year(request.POST.get("year")))
-    render_recordbook_batch.delay_on_commit(batch.pk)
+    enqueue_batch(batch.pk)
     return redirect("recordbook-batch", pk=batch.pk)
 
 

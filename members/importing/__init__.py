@@ -25,6 +25,7 @@ from members.importing.files import (
     ParsedRoster,
     RosterImportError,
     RowError,
+    UnreadableFile,
     parse_roster,
 )
 from members.importing.rows import Plan, scan_roster
@@ -39,4 +40,4 @@ from members.importing.service import (
 
 __all__ = ["ERROR_LIMIT", "Outcome", "ParsedRoster", "Plan", "RosterImportError", "RowError", "check_import",
            "commit_import", "commit_roster", "confirm_import", "parse_date", "parse_roster", "preview_roster",
-           "scan_roster", "start_import"]
+           "scan_roster", "start_import", "UnreadableFile"]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from members.importing.guard import UnsafeFile, check_archive, run_isolated
 from members.resources import LABELS, REQUIRED_KEYS, header_key
 
 MAX_ROWS = 50_000  # well above a city district's roster; stops a runaway sheet of styled empty rows
@@ -73,6 +74,13 @@ class RosterImportError(Exception):
         self.outcome = outcome
         super().__init__("; ".join(e.message for e in errors[:3]))
 
+    def __reduce__(self):  # comes back pickled from the reader's child process (guard.run_isolated)
+        return (type(self), (self.errors, self.outcome))
+
+
+class UnreadableFile(RosterImportError):
+    """The reader could not finish the file safely (refused before reading, or its process died)."""
+
 
 def _file_error(message: str) -> RosterImportError:
     return RosterImportError([RowError(0, "", message)])
@@ -133,11 +141,21 @@ def parse_roster(file, filename: str) -> ParsedRoster:
     """Read a roster file (bytes or a file object); find its header row; keep the data rows.
 
     Raises RosterImportError for a file that cannot be a roster (unreadable, no header row, a
-    required column missing, no data).
+    required column missing, no data), UnreadableFile for one that is unsafe to read: its archive is
+    checked first and it is read in a child process with a memory limit (`guard`), so a hostile file
+    cannot kill the web or Celery worker.
     """
     content = file if isinstance(file, bytes) else file.read()
     if not content:
         raise _file_error("文件是空的。")
+    try:
+        check_archive(content)
+        return run_isolated(_parse_content, content, filename)
+    except UnsafeFile as exc:
+        raise UnreadableFile([RowError(0, "", str(exc))]) from None
+
+
+def _parse_content(content: bytes, filename: str) -> ParsedRoster:
     try:
         lines = _reader(content, filename)
         head: list[list] = []

@@ -1,7 +1,7 @@
 """The import service (preview, commit) and the upload flow of the page, admin and Celery task."""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from members.importing.files import (
     Progress,
     RosterImportError,
     RowError,
+    UnreadableFile,
     parse_roster,
 )
 from members.importing.rows import Plan, scan_roster
@@ -26,6 +27,8 @@ from members.models import Member, Membership, RosterImport
 from members.services import Move, move_memberships
 
 log = logging.getLogger(__name__)
+INTERNAL_ERROR = "导入时发生内部错误，未写入任何数据。请稍后重试或联系管理员。"
+STALE_MESSAGE = "导入任务超时或被中断，未写入任何数据。请重新上传文件。"
 
 # --------------------------------------------------------------------------- the service
 
@@ -122,14 +125,23 @@ def check_import(*, roster_import_id: int):
     record = RosterImport.objects.select_related("created_by").get(pk=roster_import_id)
     if record.status != RosterImport.Status.CHECKING:
         return record  # a redelivered task: already checked
+    failed = False
     try:
         roster = parse_roster(record.get_upload(), record.filename)
         outcome = preview_roster(actor=record.created_by, roster=roster,
                                  progress=_progress_saver(record.pk, start=5, end=95))
+    except UnreadableFile as exc:  # refused or crashed the reader: failed, not merely invalid
+        outcome, failed = Outcome(errors=exc.errors), True
     except RosterImportError as exc:
         outcome = exc.outcome or Outcome(errors=exc.errors)
+    except Exception:
+        log.exception("roster import %s: check failed", roster_import_id)
+        outcome, failed = Outcome(errors=[RowError(0, "", INTERNAL_ERROR)]), True
     _store_outcome(record, outcome)
-    record.status = RosterImport.Status.READY if outcome.ok else RosterImport.Status.INVALID
+    if failed:
+        record.status = RosterImport.Status.FAILED
+    else:
+        record.status = RosterImport.Status.READY if outcome.ok else RosterImport.Status.INVALID
     record.progress = 100
     if not outcome.ok:
         record.upload = b""  # nothing more will be done with it
@@ -146,8 +158,9 @@ def confirm_import(*, roster_import) -> bool:
 
 def commit_import(*, roster_import_id: int):
     """Commit a confirmed upload. The status moves to DONE in the same transaction as the rows, so a
-    redelivered task (Celery acks late) finds it done and does nothing; a worker that dies mid-way
-    leaves it QUEUED and the redelivery imports it."""
+    second delivery finds it done and does nothing. The task is not redelivered when its worker dies
+    (members.tasks: a file that killed one worker would kill the next); `fail_stale_imports` marks
+    such a row failed, with nothing written."""
     with transaction.atomic():
         record = RosterImport.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=roster_import_id)
         if record.status != RosterImport.Status.QUEUED:
@@ -160,7 +173,7 @@ def commit_import(*, roster_import_id: int):
             record.status = RosterImport.Status.FAILED
         except Exception:
             log.exception("roster import %s failed", roster_import_id)
-            outcome = Outcome(errors=[RowError(0, "", "导入时发生内部错误，未写入任何数据。请稍后重试或联系管理员。")])
+            outcome = Outcome(errors=[RowError(0, "", INTERNAL_ERROR)])
             record.status = RosterImport.Status.FAILED
         _store_outcome(record, outcome)
         record.progress = 100
@@ -168,3 +181,29 @@ def commit_import(*, roster_import_id: int):
         record.finished_at = timezone.now()
         record.save()
     return record
+
+
+def fail_stale_imports(*, now, older_than_minutes: int) -> int:
+    """Imports stuck in a running state longer than any task may run (a worker died, the broker lost the
+    message) are marked failed, with their encrypted upload wiped. Safe to run twice: a conditional UPDATE."""
+    cutoff = now - timedelta(minutes=older_than_minutes)
+    running = (RosterImport.Status.CHECKING, RosterImport.Status.QUEUED, RosterImport.Status.IMPORTING)
+    return RosterImport.objects.filter(status__in=running, created_at__lt=cutoff).update(
+        status=RosterImport.Status.FAILED, upload=b"", progress=100, finished_at=now,
+        errors=[RowError(0, "", STALE_MESSAGE).as_dict()])
+
+
+def publish_failed(*, roster_import_id: int, confirming: bool) -> None:
+    """The broker refused the task: a check is failed (upload again); a confirmation goes back to READY,
+    so the person can confirm again once the service is back."""
+    message = "后台任务服务暂时不可用，文件未能处理，未写入任何数据。请稍后重试。"
+    if confirming:
+        record = RosterImport.objects.filter(pk=roster_import_id, status=RosterImport.Status.QUEUED).first()
+        if record is not None:
+            notice = "后台任务服务暂时不可用，名册尚未导入。请稍后再点“确认导入”。"
+            RosterImport.objects.filter(pk=record.pk, status=RosterImport.Status.QUEUED).update(
+                status=RosterImport.Status.READY, progress=0, notices=[notice, *[n for n in record.notices if n != notice]])
+        return
+    RosterImport.objects.filter(pk=roster_import_id, status=RosterImport.Status.CHECKING).update(
+        status=RosterImport.Status.FAILED, upload=b"", progress=100, finished_at=timezone.now(),
+        errors=[RowError(0, "", message).as_dict()])

@@ -129,7 +129,14 @@ def test_party_group_leader_from_another_branch_is_400(api, tree, admin_user):
     assert response.status_code == 400 and "本支部" in response.json()["leader"][0]
 
 
-def test_schema_and_docs_are_served_without_a_cdn(client, tree):
+def test_schema_and_docs_need_a_sign_in(client, tree):
+    # issue 11, point 10: decided and documented (README, Security): the map of the API is for users
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code in (401, 403)
+
+
+def test_schema_and_docs_are_served_without_a_cdn(client, tree, secretary_a):
+    client.force_login(secretary_a)
     schema = client.get("/api/schema/")
     assert schema.status_code == 200 and b"/api/v1/members/" in schema.content
     docs = client.get("/api/docs/")

@@ -64,7 +64,8 @@ def test_attendee_not_on_the_roster_is_400(api, tree, secretary_a):
     stranger = make_member(tree["b"], name="外支部")
     response = api.as_(secretary_a).post("/api/v1/meetings/", _payload(attendance=[
         {"member": stranger.pk, "status": "present"}]), format="json")
-    assert response.status_code == 400 and "外支部" in response.json()["attendance"][0]
+    message = str(response.json()["attendance"])
+    assert response.status_code == 400 and str(stranger.pk) in message and "外支部" not in message  # issue 11 §3
     assert Meeting.objects.count() == 0
 
 

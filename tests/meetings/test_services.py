@@ -110,7 +110,8 @@ def test_an_attendee_not_on_the_roster_is_refused(tree):
     with pytest.raises(ValidationError) as exc:
         services.record_meeting(actor=None, branch=tree["a"], kinds=["theme_day"], held_at=local(2026, 5, 8, 9),
                                 topic="学习", now=NOW, attendance={stranger.pk: Mark("present")})
-    assert "外人" in exc.value.message_dict["attendance"][0]
+    message = exc.value.message_dict["attendance"][0]
+    assert f"编号{stranger.pk}" in message and "外人" not in message  # another branch's member: no name (issue 11 §3)
     assert Meeting.objects.count() == 0
 
 

@@ -44,8 +44,9 @@ def test_gender_must_agree_with_the_17th_digit():
         idnumber.validate(VALID, gender="male")
 
 
-def test_mask_hides_the_birth_date():
-    assert idnumber.mask(VALID) == "110105********002X"
+def test_mask_keeps_only_the_last_four():
+    # region + last four + a public birth date rebuilt every number (issue 11, point 1)
+    assert idnumber.mask(VALID) == "**************002X"
 
 
 def test_digest_is_keyed(settings):

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from branches.models import Organization, Role
 from members.models import Member
@@ -31,8 +33,9 @@ class Command(BaseCommand):
             if linked is None:
                 raise CommandError(f"找不到编号为 {member} 的党员。")
         try:
-            provision_account(actor=None, username=username, password=password, name=name, member=linked,
-                              role=role, org=target_org, source="command")
+            with translation.override(settings.LANGUAGE_CODE):  # the password validators' messages in Chinese
+                provision_account(actor=None, username=username, password=password, name=name, member=linked,
+                                  role=role, org=target_org, source="command")
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"账号 {username} 已就绪" + (f"，角色：{Role(role).label} @ {target_org or '全部组织'}" if role else "")))
