@@ -1,16 +1,37 @@
 """Background jobs of the meetings app: each takes ids, loads, and calls one service."""
 
-from celery import shared_task
+from celery import group, shared_task
 from django.utils import timezone
 
-from meetings.recordbook.batch import run_batch
+from branches.models import Organization
+from meetings.recordbook.batch import begin_batch, run_item
+from meetings.recordbook.store import ensure_book
 from meetings.rollup import default_years, rebuild, refresh_branches
+
+# Queues (orglife.settings.CELERY_TASK_ROUTES): the record books below go to "pdf", so a city's batch
+# never delays a scan, a notification or an import.
 
 
 @shared_task(acks_late=True)
 def render_recordbook_batch(batch_id: int) -> int:
-    """The zip of every branch's record book under a 党委/党总支; safe to redeliver (run_batch re-checks)."""
-    return run_batch(batch_id=batch_id).pk
+    """Fan a batch out as a group of one task per branch-year; only the items not done are sent, so
+    running this again (a redelivery, a resumed batch) renders only what is missing."""
+    pending = begin_batch(batch_id)
+    if pending:
+        group(render_batch_item.si(batch_id, branch_id) for branch_id in pending).apply_async()
+    return len(pending)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def render_batch_item(batch_id: int, branch_id: int) -> None:
+    """One branch-year of a batch into storage; a stored book of the same records is reused."""
+    run_item(batch_id=batch_id, branch_id=branch_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def render_book(branch_id: int, year: int) -> None:
+    """One branch-year's book into storage (a download found it stale or missing); idempotent."""
+    ensure_book(branch=Organization.objects.select_related("parent").get(pk=branch_id), year=year)
 
 
 @shared_task(ignore_result=True, acks_late=True)
