@@ -169,12 +169,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Three queues that never block each other (docker-compose.yml runs a worker per queue): record books
 # on "pdf" (scale with `docker compose up --scale pdf-worker=N`), imports on "imports", and the scans,
 # notifications and rollup on the default queue "default". A task not listed goes to "default".
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "default")
+CELERY_PDF_QUEUE = env_str("CELERY_PDF_QUEUE", "pdf")
+CELERY_IMPORTS_QUEUE = env_str("CELERY_IMPORTS_QUEUE", "imports")
 CELERY_TASK_ROUTES = {
-    "meetings.tasks.render_recordbook_batch": {"queue": "pdf"},
-    "meetings.tasks.render_batch_item": {"queue": "pdf"},
-    "meetings.tasks.render_book": {"queue": "pdf"},
-    "members.tasks.*": {"queue": "imports"},
+    "meetings.tasks.render_recordbook_batch": {"queue": CELERY_PDF_QUEUE},
+    "meetings.tasks.render_batch_item": {"queue": CELERY_PDF_QUEUE},
+    "meetings.tasks.render_book": {"queue": CELERY_PDF_QUEUE},
+    "members.tasks.*": {"queue": CELERY_IMPORTS_QUEUE},
 }
 # A worker process is replaced after this many tasks or once its resident memory passes this many KiB
 # (WeasyPrint does not return memory to the OS, stack-notes §2.4): each stays under ~400 MB.
