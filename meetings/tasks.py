@@ -1,11 +1,13 @@
 """Background jobs of the meetings app: each takes ids, loads, and calls one service."""
 
 from celery import group, shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
 from branches.models import Organization
 from meetings.recordbook.batch import begin_batch, run_item
-from meetings.recordbook.store import ensure_book
+from meetings.recordbook.store import ensure_book, render_lock_key
+from meetings.recordbook.version import book_version
 from meetings.rollup import default_years, rebuild, refresh_branches
 
 # Queues (orglife.settings.CELERY_TASK_ROUTES): the record books below go to "pdf", so a city's batch
@@ -30,8 +32,14 @@ def render_batch_item(batch_id: int, branch_id: int) -> None:
 
 @shared_task(ignore_result=True, acks_late=True)
 def render_book(branch_id: int, year: int) -> None:
-    """One branch-year's book into storage (a download found it stale or missing); idempotent."""
-    ensure_book(branch=Organization.objects.select_related("parent").get(pk=branch_id), year=year)
+    """One branch-year's book into storage (a download found it stale or missing); idempotent. On a
+    failure the page's render lock is released, so the next visit sends it again."""
+    branch = Organization.objects.select_related("parent").get(pk=branch_id)
+    try:
+        ensure_book(branch=branch, year=year)
+    except Exception:
+        cache.delete(render_lock_key(branch_id, year, book_version(branch=branch, year=year, now=timezone.now())))
+        raise
 
 
 @shared_task(ignore_result=True, acks_late=True)

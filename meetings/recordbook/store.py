@@ -58,5 +58,10 @@ def ensure_book(*, branch: Organization, year: int, now: datetime | None = None)
     return book, True
 
 
+def render_lock_key(branch_id: int, year: int, version: str) -> str:
+    """The cache key that keeps one render per branch-year and version in flight (web → pdf queue)."""
+    return f"recordbook:render:{branch_id}:{year}:{version}"
+
+
 def book_filename(branch: Organization, year: int) -> str:
     return f"{branch.name}{year}年度活动情况记录册.pdf"

@@ -18,7 +18,7 @@ from branches.permissions import Perm, has_perm, orgs_where
 from meetings.models import RecordBookBatch
 from meetings.recordbook import RecordBookError, request_batch
 from meetings.recordbook.batch import zip_members
-from meetings.recordbook.store import book_filename, fresh_book
+from meetings.recordbook.store import book_filename, fresh_book, render_lock_key
 from meetings.recordbook.version import book_version
 from meetings.recordbook.zipstream import stream_zip
 from meetings.tasks import render_book, render_recordbook_batch
@@ -69,9 +69,10 @@ def recordbook_pdf(request, branch, year):
                             filename=book_filename(branch, year), content_type="application/pdf")
     # One render per branch-year and version in flight, whoever asks; only a new render counts against
     # the user's hourly allowance.
-    if cache.add(f"recordbook:render:{branch.pk}:{year}:{version}", 1, timeout=RENDER_LOCK_SECONDS):
+    lock = render_lock_key(branch.pk, year, version)
+    if cache.add(lock, 1, timeout=RENDER_LOCK_SECONDS):
         if not _within_render_rate(request.user):
-            cache.delete(f"recordbook:render:{branch.pk}:{year}:{version}")
+            cache.delete(lock)
             return render(request, "meetings/recordbook_wait.html", {
                 "org": branch, "year": year, "refused": True,
                 "limit": settings.RECORDBOOK_RENDERS_PER_HOUR}, status=429)

@@ -358,3 +358,24 @@ def test_single_renders_are_rate_limited_per_user(client, settings, three_branch
 def test_the_status_of_a_book_is_scoped(client, three_branches, secretary_b):
     client.force_login(secretary_b)
     assert client.get(reverse("recordbook-pdf-status", args=["A", YEAR])).status_code == 404
+
+
+def test_a_failed_render_releases_the_lock_so_the_next_visit_retries(client, three_branches, secretary_a, renders,
+                                                                      monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+
+    def worker(*args):  # the pdf worker, in this process
+        sent.append(args)
+        with contextlib.suppress(RuntimeError):
+            tasks.render_book(*args)
+
+    monkeypatch.setattr(tasks.render_book, "delay", worker)
+    renders.fail = {"A"}
+    client.force_login(secretary_a)
+    url = reverse("recordbook-pdf", args=["A", YEAR])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url).status_code == 202  # the render fails in the worker
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url).status_code == 202  # sent again, and rendered this time
+    assert len(sent) == 2 and renders == ["A"]
+    assert client.get(url).status_code == 200
