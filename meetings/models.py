@@ -398,6 +398,9 @@ class RecordBookBatch(models.Model):
             models.CheckConstraint(condition=Q(status__in=["pending", "running", "done", "failed"]),
                                    name="recordbook_batch_status_valid"),
             models.CheckConstraint(condition=Q(done__lte=F("total")), name="recordbook_batch_done_le_total"),
+            # One running batch per organization and year: a second request joins it (meetings.recordbook.batch).
+            models.UniqueConstraint(fields=["org", "year"], condition=Q(status__in=["pending", "running"]),
+                                    name="recordbook_batch_one_active"),
         ]
 
     def __str__(self):
@@ -412,6 +415,55 @@ class RecordBookBatch(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class StoredBook(models.Model):
+    """A branch-year's rendered record book, kept in the default storage (MEDIA_ROOT unless configured)
+    under the version key of the records it was made from (meetings.recordbook.version): a download of
+    a fresh one is a file read; a changed record makes the key differ and a worker renders it again."""
+
+    branch = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    version = models.CharField("记录版本", max_length=64)
+    file = models.CharField("存储路径", max_length=255)
+    pages = models.PositiveIntegerField("页数", default=0)
+    size = models.PositiveIntegerField("字节数", default=0)
+    render_seconds = models.FloatField("生成耗时（秒）", default=0)
+    rendered_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "记录册缓存"
+        verbose_name_plural = "记录册缓存"
+        constraints = [models.UniqueConstraint(fields=["branch", "year"], name="stored_book_branch_year")]
+
+    def __str__(self):
+        return f"{self.branch_id} {self.year} {self.version[:8]}"
+
+
+class RecordBookBatchItem(models.Model):
+    """One branch-year of a batch, rendered by its own task (meetings.tasks.render_batch_item): a retry
+    renders only the items not done, and the zip is streamed from the items' stored files."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "生成失败"
+
+    batch = models.ForeignKey(RecordBookBatch, on_delete=models.CASCADE, related_name="items")
+    branch = models.ForeignKey("branches.Organization", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.CharField("存储路径", max_length=255, blank=True)
+    name = models.CharField("压缩包内文件名", max_length=255, blank=True)
+    error = models.CharField("错误信息", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "记录册批量导出（党支部）"
+        verbose_name_plural = "记录册批量导出（党支部）"
+        constraints = [models.UniqueConstraint(fields=["batch", "branch"], name="batch_item_unique")]
+        indexes = [models.Index(fields=["batch", "status"], name="batch_item_status")]
+
+    def __str__(self):
+        return f"{self.batch_id} {self.branch_id} {self.get_status_display()}"
 
 
 class CampaignCompletion(models.Model):

@@ -194,6 +194,25 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Three queues that never block each other (docker-compose.yml runs a worker per queue): record books
+# on "pdf" (scale with `docker compose up --scale pdf-worker=N`), imports on "imports", and the scans,
+# notifications and rollup on the default queue "default". A task not listed goes to "default".
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "default")
+CELERY_PDF_QUEUE = env_str("CELERY_PDF_QUEUE", "pdf")
+CELERY_IMPORTS_QUEUE = env_str("CELERY_IMPORTS_QUEUE", "imports")
+CELERY_TASK_ROUTES = {
+    "meetings.tasks.render_recordbook_batch": {"queue": CELERY_PDF_QUEUE},
+    "meetings.tasks.render_batch_item": {"queue": CELERY_PDF_QUEUE},
+    "meetings.tasks.render_book": {"queue": CELERY_PDF_QUEUE},
+    "members.tasks.*": {"queue": CELERY_IMPORTS_QUEUE},
+}
+# A worker process is replaced after this many tasks or once its resident memory passes this many KiB
+# (WeasyPrint does not return memory to the OS, stack-notes §2.4): each stays under ~400 MB.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 350_000)
+# Single record books a user may send to the workers per hour (a fresh stored book costs nothing and
+# is not counted); beyond it the page answers 429 with a Chinese message.
+RECORDBOOK_RENDERS_PER_HOUR = env_int("RECORDBOOK_RENDERS_PER_HOUR", 20)
 # The schedule lives here, in code (style.md §10); run exactly one beat (stack-notes §3.1). Times are
 # Asia/Shanghai (CELERY_TIMEZONE). Both jobs are idempotent, so a duplicated or missed tick is harmless.
 CELERY_BEAT_SCHEDULE: dict = {

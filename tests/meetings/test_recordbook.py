@@ -202,18 +202,38 @@ def test_fetcher_refuses_anything_but_static_files():
 # --- views ------------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def _pdf_url(branch, year=YEAR):
     return reverse("recordbook-pdf", args=[branch.code, year])
 
 
+@pytest.fixture
+def worker_renders(monkeypatch, media, django_capture_on_commit_callbacks):
+    """The "pdf" worker, in this process: render_book.delay runs the task function itself."""
+    from meetings import tasks
+
+    monkeypatch.setattr(tasks.render_book, "delay", lambda *args: tasks.render_book(*args))
+
+
 @pytest.mark.parametrize("who", ["secretary_a", "viewer", "organizer", "admin_user"])
-def test_branch_view_permission_downloads_the_pdf(client, book_year, request, who):
+def test_branch_view_permission_downloads_the_pdf(client, book_year, request, who, worker_renders,
+                                                   django_capture_on_commit_callbacks):
     client.force_login(request.getfixturevalue(who))
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = client.get(_pdf_url(book_year))  # not stored yet: a worker renders it, the page waits
+    assert waiting.status_code == 202 and "正在后台生成" in waiting.content.decode()
+    status = client.get(reverse("recordbook-pdf-status", args=[book_year.code, YEAR])).json()
+    assert status["ready"] is True and status["pages"] > 1
     response = client.get(_pdf_url(book_year))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "filename*=utf-8''" in response["Content-Disposition"]
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
 def test_plain_member_is_forbidden(client, book_year, member_a):
@@ -264,41 +284,49 @@ def test_command_refuses_unknown_or_non_branch(tree, tmp_path):
 # --- batch ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def _stream(response) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
-def test_batch_task_zips_one_pdf_per_branch(book_year, tree, media):
-    from meetings.tasks import render_recordbook_batch
+def test_batch_task_stores_one_pdf_per_branch(book_year, tree, media, monkeypatch):
+    from meetings import tasks
 
-    batch = RecordBookBatch.objects.create(org=tree["d1"], year=YEAR)
-    render_recordbook_batch(batch.pk)  # the task function itself, as the worker calls it
+    batch, enqueue = recordbook.request_batch(actor=None, org=tree["d1"], year=YEAR)
+    assert enqueue and batch.total == 2
+    sent = []
+    monkeypatch.setattr(tasks, "group", lambda sigs: _Group(list(sigs), sent))
+    assert tasks.render_recordbook_batch(batch.pk) == 2  # the task function itself, as the worker calls it
+    assert sorted(s.args for s in sent) == sorted([(batch.pk, tree["a"].pk), (batch.pk, tree["a2"].pk)])
+    for sig in sent:  # a group of one task per branch-year
+        assert sig.task == "meetings.tasks.render_batch_item"
+        tasks.render_batch_item(*sig.args)
     batch.refresh_from_db()
     assert batch.status == RecordBookBatch.Status.DONE and batch.done == batch.total == 2
-    assert batch.file.path.startswith(str(media))
-    with zipfile.ZipFile(batch.file.path) as archive:
-        names = archive.namelist()
-        assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
-        assert any(n.startswith("A-兴隆社区党支部") for n in names) and any(n.startswith("A2-") for n in names)
-        assert all(archive.read(n).startswith(b"%PDF") for n in names)
-    render_recordbook_batch(batch.pk)  # redelivered: a finished batch is left alone
-    batch.refresh_from_db()
-    assert batch.status == RecordBookBatch.Status.DONE
+    paths = list(batch.items.values_list("file", flat=True))
+    assert all((media / p).is_file() and (media / p).read_bytes().startswith(b"%PDF") for p in paths)
+    assert not batch.file  # no zip is built: the download streams the stored books
+    assert tasks.render_recordbook_batch(batch.pk) == 0  # redelivered: a finished batch is left alone
 
 
-def test_batch_request_enqueues_on_commit(client, tree, viewer, media, django_capture_on_commit_callbacks, monkeypatch):
+class _Group:
+    def __init__(self, sigs, sent):
+        self.tasks, self.sent = sigs, sent
+
+    def apply_async(self):
+        self.sent.extend(self.tasks)
+
+
+def test_batch_request_enqueues_on_commit(client, tree, organizer, media, django_capture_on_commit_callbacks, monkeypatch):
     from meetings import tasks
 
     sent = []
     monkeypatch.setattr(tasks.render_recordbook_batch, "delay", lambda pk: sent.append(pk))
-    client.force_login(viewer)
+    client.force_login(organizer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("recordbook-batch-create", args=["D1"]), {"year": YEAR})
     batch = RecordBookBatch.objects.get()
     assert response.status_code == 302 and sent == [batch.pk]
-    assert batch.total == 2 and batch.requested_by == viewer
+    assert batch.total == 2 and batch.requested_by == organizer
     progress = client.get(reverse("recordbook-batch-progress", args=[batch.pk])).json()
     assert progress == {"status": "pending", "status_label": "排队中", "done": 0, "total": 2, "percent": 0,
                         "download_url": None, "error": ""}
@@ -307,21 +335,26 @@ def test_batch_request_enqueues_on_commit(client, tree, viewer, media, django_ca
 def test_batch_needs_view_on_the_committee(client, tree, secretary_a, secretary_b, media):
     client.force_login(secretary_a)  # a branch role sees its branch, not the 党委
     assert client.post(reverse("recordbook-batch-create", args=["D1"]), {"year": YEAR}).status_code == 404
-    batch = RecordBookBatch.objects.create(org=tree["d1"], year=YEAR)
+    batch, _ = recordbook.request_batch(actor=None, org=tree["d1"], year=YEAR)
     client.force_login(secretary_b)
     assert client.get(reverse("recordbook-batch", args=[batch.pk])).status_code == 404
     assert client.get(reverse("recordbook-batch-download", args=[batch.pk])).status_code == 404
 
 
-def test_batch_download_after_render(client, book_year, tree, viewer, media):
-    batch = RecordBookBatch.objects.create(org=tree["d1"], year=YEAR)
+def test_batch_download_streams_the_stored_books(client, book_year, tree, viewer, media):
+    batch, _ = recordbook.request_batch(actor=None, org=tree["d1"], year=YEAR)
     recordbook.run_batch(batch_id=batch.pk)
-    client.force_login(viewer)
+    client.force_login(viewer)  # a viewer may download what an organizer started
     page = client.get(reverse("recordbook-batch", args=[batch.pk]))
     assert page.status_code == 200 and "已完成" in page.content.decode()
     response = client.get(reverse("recordbook-batch-download", args=[batch.pk]))
-    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    assert zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).testzip() is None
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip" and response.streaming
+    archive = _stream(response)
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert len(names) == 2 and {n.split("-")[0] for n in names} == {"A", "A2"} and any("兴隆社区党支部" in n for n in names)
+    stored = {i.name: (media / i.file).read_bytes() for i in batch.items.all()}
+    assert {n: archive.read(n) for n in names} == stored  # byte for byte the stored files
 
 
 def test_attendance_rows_exist_for_every_expected_member(book_year):

@@ -43,6 +43,7 @@ class Command(BaseCommand):
         log = (var / "celery-worker.log").open("a")
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "orglife", "worker", "--beat", "--concurrency=1", "--loglevel=INFO",
+             "-Q", "default,pdf,imports",  # every queue of CELERY_TASK_ROUTES: one worker does all in development
              "--schedule", str(var / "celerybeat-schedule")],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         signal.signal(signal.SIGTERM, _stop)
