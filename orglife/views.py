@@ -6,11 +6,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from branches.access import SIGNED_IN, org_page, public, signed_in
-from branches.models import Organization, OrgRole
 from branches.permissions import Perm, has_perm
 from branches.selectors import visible_orgs
 from meetings.compliance import State, current_obligations
-from members.selectors import branch_facts, branch_facts_for, visible_members
+from members.selectors import branch_facts, visible_members
+from orglife.workbench import desks_for
 from reviews.selectors import campaign_tasks_for
 
 OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be done
@@ -18,18 +18,11 @@ OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be
 
 @signed_in
 def home(request):
-    """Each user lands on what their roles cover: their branches, their subtrees, or their own record."""
-    roles = list(OrgRole.objects.filter(user=request.user).select_related("org").order_by("org__path"))
-    branches = [r.org for r in roles if r.org and r.org.kind == Organization.Kind.BRANCH]
-    branches = list({b.pk: b for b in branches}.values())
-    facts = branch_facts_for(branches, at=timezone.localdate()) if branches else {}
+    """The 工作台: what each of the user's roles must do now (orglife.workbench), the first page after login."""
+    context = desks_for(request.user, now=timezone.now())
     member = getattr(request.user, "member", None)
-    return render(request, "home.html", {
-        "roles": roles,
-        "branch_cards": [(b, facts[b.pk]) for b in branches],
-        "member": member,
-        "campaign_tasks": campaign_tasks_for(member) if member else [],
-    })
+    context["campaign_tasks"] = campaign_tasks_for(member) if member else []
+    return render(request, "home.html", context)
 
 
 @org_page(SIGNED_IN)

@@ -80,6 +80,24 @@ def _roster_rows(branch, *, on, meeting=None, marks=None):
     return roster, rows
 
 
+def _prefill(params, branch) -> dict:
+    """What the 工作台's 记录会议 / 去补记 links carry: the kind, a day of the owed period, the 党小组.
+    Anything malformed is ignored: the form opens as usual."""
+    initial = {}
+    if params.get("kind") in Kind.values:
+        initial["kinds"] = [params["kind"]]
+    try:
+        held = date.fromisoformat(params.get("held", ""))
+    except ValueError:
+        held = None
+    if held is not None and held <= timezone.localdate():
+        initial["held_at"] = default_held_at().replace(year=held.year, month=held.month, day=held.day)
+    group = branch.party_groups.filter(pk=params["group"]).first() if params.get("group", "").isdigit() else None
+    if group is not None:
+        initial["party_group"] = group
+    return initial
+
+
 @org_page(Perm.RECORD, kind=BRANCH)
 def meeting_record(request, branch, pk=None):
     """Log a meeting in one screen: details, and the whole roster present by default; tick the exceptions."""
@@ -90,12 +108,14 @@ def meeting_record(request, branch, pk=None):
     elif planned_id:
         meeting = get_object_or_404(branch.meetings.prefetch_related("kinds"), pk=planned_id, status=Meeting.Status.PLANNED)
     initial = {"held_at": default_held_at()}
+    if meeting is None:
+        initial.update(_prefill(request.GET, branch))
     if meeting is not None:
         initial = {name: getattr(meeting, name) for name in services.MEETING_FIELDS}
         initial["kinds"] = meeting.kind_values
         initial["held_at"] = timezone.localtime(meeting.held_at)
         initial["ended_at"] = meeting.ended_at and timezone.localtime(meeting.ended_at)
-    day = timezone.localdate(initial["held_at"]) if meeting else timezone.localdate()
+    day = timezone.localdate(initial["held_at"])
     roster, rows = _roster_rows(branch, on=day, meeting=meeting)
     form = MeetingForm(request.POST or None, initial=initial, branch=branch, roster=roster)
     if request.method == "POST":
