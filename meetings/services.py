@@ -14,7 +14,7 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
-from core.signals import announce_branch_change
+from core.signals import announce_branch_change, announce_leave
 from meetings.models import Attendance, Exemption, Kind, LeaveRequest, LockedYear, Meeting, MeetingKind
 from meetings.periods import local_midnight
 from meetings.policy import RuleBook
@@ -214,6 +214,7 @@ def request_leave(*, actor, member: Member, meeting: Meeting, reason: str, now: 
         raise ValidationError(errors)
     leave = LeaveRequest.objects.create(member=member, meeting=meeting, reason=reason.strip(), requested_at=now)
     audit.record_create(actor=actor, instance=leave, source=source)
+    announce_leave(leave.pk, event="requested", now=now)
     return leave
 
 
@@ -236,6 +237,7 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
             status=Attendance.Status.LEAVE, reason=leave.reason[:200])
         announce_branch_change([leave.meeting.branch_id], years={timezone.localdate(leave.meeting.held_at).year})
     audit.record_update(actor=actor, instance=leave, before=before, source=source)
+    announce_leave(leave.pk, event="decided", now=now)
     return leave
 
 

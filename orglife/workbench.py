@@ -19,6 +19,7 @@ from branches.models import Organization, OrgRole, Role
 from branches.permissions import SUBTREE_ROLES, is_global_admin
 from core.models import AuditEntry
 from inspections.dashboard import dashboard_for
+from inspections.links import alert_links
 from inspections.models import Alert
 from meetings.compliance import RuleState, State, compliance_for_branches
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting, QuotaRule
@@ -86,6 +87,14 @@ def _owed(branch: Organization, states: list[RuleState], today: date) -> tuple[l
     return [Owed(s, *owed_action(branch, s)) for s in shown], len(overdue) - len(overdue[:OVERDUE_SHOWN]), done, len(ended)
 
 
+def _link(alerts: list[Alert]) -> list[Alert]:
+    """Each alert with the page where it is handled (inspections.links), one query for them all."""
+    links = alert_links(alerts)
+    for alert in alerts:
+        alert.link = links[alert.pk]
+    return alerts
+
+
 def branch_desks(branches: list[Organization], *, now: datetime) -> list[BranchDesk]:
     """The secretary's desk for each branch he records for, in a constant number of queries."""
     if not branches:
@@ -101,7 +110,8 @@ def branch_desks(branches: list[Organization], *, now: datetime) -> list[BranchD
     alerts = list(open_alerts.filter(kind__in=[Alert.Kind.MEETING_OVERDUE, Alert.Kind.MEMBER_ABSENT,
                                                Alert.Kind.TERM_EXPIRING, Alert.Kind.RECTIFICATION_OVERDUE,
                                                Alert.Kind.DUES_UNPAID])
-                  .select_related("member").order_by("-opened_at", "-id")[:SHOWN * len(ids)])
+                  .select_related("org", "member").order_by("-opened_at", "-id")[:SHOWN * len(ids)])
+    _link(alerts)
     planned = list(Meeting.objects.filter(branch_id__in=ids, status=Meeting.Status.PLANNED, held_at__gt=now)
                    .prefetch_related("kinds").order_by("held_at")[:SHOWN * len(ids)])
     desks = []
@@ -163,7 +173,7 @@ def upper_desks(orgs: list[Organization], *, now: datetime) -> list[UpperDesk]:
     desks = []
     for org in orgs:  # an upper-level user holds one or two such roles, not hundreds
         qs = Alert.objects.filter(org.subtree_filter(prefix="org__"), escalated, closed_at__isnull=True)
-        alerts = list(qs.select_related("org", "member").order_by("-opened_at")[:SHOWN])
+        alerts = _link(list(qs.select_related("org", "member").order_by("-opened_at")[:SHOWN]))
         desks.append(UpperDesk(org=org, dashboard=dashboard_for(org, year=today.year, at=today), alerts=alerts,
                                alert_count=qs.count()))
     return desks
