@@ -46,7 +46,8 @@ def alert_list(request):
                                  open=_OPEN.get(state, True))
     return render(request, "inspections/alert_list.html", {
         "page": _page(request, qs), "kinds": Alert.Kind.choices, "kind": kind, "org_code": code, "org": org,
-        "state": state if state in _OPEN else "open",
+        "state": state if state in _OPEN else "open", "groups": selectors.alerts_by_org(qs),
+        "pickable": selectors.org_picker(request.user, selected=org),
     })
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", public(auth_views.LoginView.as_view(template_name="accounts/login.html",
                                                                 redirect_authenticated_user=True)), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path("orgs/", views.org_list, name="org-list"),
     path("orgs/", include("branches.urls")),
     path("orgs/<slug:code>/", views.org_detail, name="org-detail"),
     path("orgs/<slug:code>/", include(member_urls.branch_urlpatterns)),

@@ -8,9 +8,10 @@ from django.utils import timezone
 from branches.access import SIGNED_IN, org_page, public, signed_in
 from branches.permissions import Perm, has_perm
 from branches.selectors import visible_orgs
+from branches.views import org_list_page
 from meetings.compliance import State, current_obligations
 from members.selectors import branch_facts, visible_members
-from orglife.workbench import desks_for
+from orglife.workbench import desks_for, org_states
 from reviews.selectors import campaign_tasks_for
 
 OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be done
@@ -23,6 +24,17 @@ def home(request):
     member = getattr(request.user, "member", None)
     context["campaign_tasks"] = campaign_tasks_for(member) if member else []
     return render(request, "home.html", context)
+
+
+@signed_in
+def org_list(request):
+    """The organization tree, each organization with its state: open overdue and 待补记 meeting alerts in its
+    subtree, and its term (expiring within the policy's reminder months, or expired)."""
+    context = org_list_page(request)
+    orgs = list(context["page"].object_list)
+    context["states"] = org_states(orgs, today=timezone.localdate())
+    context["rows"] = [(org, context["states"][org.pk]) for org in orgs]
+    return render(request, "branches/org_list.html", context)
 
 
 @org_page(SIGNED_IN)

@@ -15,8 +15,10 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from branches.models import Organization, OrgRole, Role
+from branches.models import Organization, OrgRole, PolicyValue, Role
 from branches.permissions import SUBTREE_ROLES, is_global_admin
+from branches.policy import policy_values
+from core.dates import add_months
 from core.models import AuditEntry
 from inspections.dashboard import dashboard_for
 from inspections.links import alert_links
@@ -217,3 +219,40 @@ def desks_for(user, *, now: datetime) -> dict:
         "upper_desks": upper_desks(uppers, now=now),
         "admin_desk": admin_desk(now=now) if is_global_admin(user) else None,
     }
+
+
+@dataclass
+class OrgState:
+    overdue: int  # open meeting alerts past their 补记 window in the subtree
+    late: int  # open meeting alerts still inside it (待补记)
+    term: str  # "" / "expiring" / "expired"
+
+    @property
+    def term_label(self) -> str:
+        return {"expiring": "即将届满", "expired": "已届满"}.get(self.term, "")
+
+
+def org_states(orgs: list[Organization], *, today: date) -> dict[int, OrgState]:
+    """Each listed organization's state in two queries (one aggregate over the open meeting alerts, one
+    for the term reminder policy), whatever the size of the page or the tree."""
+    if not orgs:
+        return {}
+    overdue_q = Q(kind=Alert.Kind.MEETING_OVERDUE, level=Alert.Level.SERIOUS)
+    late_q = Q(kind=Alert.Kind.MEETING_OVERDUE, level=Alert.Level.WARNING)
+    sums = {}
+    for org in orgs:
+        inside = Q(org__path__startswith=org.path)
+        sums[f"o{org.pk}"] = Count("pk", filter=inside & overdue_q)
+        sums[f"l{org.pk}"] = Count("pk", filter=inside & late_q)
+    counts = Alert.objects.filter(closed_at__isnull=True, kind=Alert.Kind.MEETING_OVERDUE).aggregate(**sums)
+    with_term = [o for o in orgs if o.term_end]
+    months = policy_values(PolicyValue.Key.TERM_REMINDER_MONTHS, with_term, at=today) if with_term else {}
+    states = {}
+    for org in orgs:
+        term = ""
+        if org.term_end and org.term_end < today:
+            term = "expired"
+        elif org.term_end and today >= add_months(org.term_end, -months[org.pk]):
+            term = "expiring"
+        states[org.pk] = OrgState(overdue=counts[f"o{org.pk}"], late=counts[f"l{org.pk}"], term=term)
+    return states
