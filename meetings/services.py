@@ -5,7 +5,7 @@ transaction and raises ValidationError with Chinese messages (code "conflict" fo
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -81,6 +81,40 @@ def _late_entry(branch: Organization, kinds, held_at: datetime, recorded_at: dat
     day = timezone.localdate(held_at)
     ends = [local_midnight(p.end) for kind in kinds for p in book.periods_of_kind_containing(branch, kind, day)]
     return any(recorded_at >= end for end in ends)
+
+
+def check_meeting(*, branch: Organization, data: dict, now: datetime) -> None:
+    """The checks `record_meeting` makes on a meeting's fields, without saving: the form asks them before
+    it asks to confirm a 补记 (a mistake is shown first, not after the confirmation)."""
+    _validate_meeting(branch=branch, kinds=data["kinds"], held_at=data["held_at"], ended_at=data.get("ended_at"),
+                      party_group=data.get("party_group"), host=data.get("host"), recorder=data.get("recorder"),
+                      now=now, held=True)
+
+
+def late_entry_reason(branch: Organization, kinds, held_at: datetime, now: datetime) -> str:
+    """Why a record entered `now` would be marked 补记 ("" when it would not): the form warns with it
+    before saving. The decision is `_late_entry`'s; this only names the periods already over."""
+    if not _late_entry(branch, kinds, held_at, now):
+        return ""
+    book, day = RuleBook.load(), timezone.localdate(held_at)
+    over = {}
+    for kind in kinds:
+        for period in book.periods_of_kind_containing(branch, kind, day):
+            if now >= local_midnight(period.end):
+                over.setdefault((period.label, period.last_day), []).append(Kind(kind).label)
+    ended = "；".join(f"{label}的{'、'.join(names)}期间已于{last:%Y年%-m月%-d日}结束"
+                     for (label, last), names in sorted(over.items(), key=lambda item: item[0][1]))
+    return (f"会议于{day:%Y年%-m月%-d日}召开，{ended or '所计入的期间已结束'}。现在保存将标记为“补记”，"
+            "记录中同时保留召开时间和录入时间，并在记录册中注明。")
+
+
+def approved_leave_on(branch: Organization, day) -> dict[int, Mark]:
+    """Leave approved for any meeting of the branch held on `day`, planned or recorded: the form pre-ticks
+    it as 请假 for a meeting logged that day (a member excused from the day's meeting is excused from it)."""
+    start = local_midnight(day)
+    return {member_id: Mark(Attendance.Status.LEAVE, reason) for member_id, reason in LeaveRequest.objects.filter(
+        meeting__branch=branch, meeting__held_at__gte=start, meeting__held_at__lt=start + timedelta(days=1),
+        status=LeaveRequest.Status.APPROVED).values_list("member_id", "reason")}
 
 
 def approved_leave_marks(meeting: Meeting) -> dict[int, Mark]:

@@ -68,16 +68,37 @@ def meeting_calendar(request, branch):
 
 def _roster_rows(branch, *, on, meeting=None, marks=None):
     """The logging screen's roster: everyone in the branch on the day, with what tells the page who is
-    expected for which kinds (group, committee) and who votes; approved leave comes pre-ticked."""
+    expected for which kinds (group, committee) and who votes; leave approved for any meeting of that
+    day comes pre-ticked, under what this meeting already recorded."""
     roster = list(expected_members(branch=branch, on=on, kinds=[Kind.THEME_DAY]).select_related("party_group"))
-    defaults = services.recorded_marks(meeting) if meeting is not None else {}
+    approved = services.approved_leave_on(branch, on)
+    defaults = dict(approved)
+    if meeting is not None:
+        defaults.update(services.recorded_marks(meeting))
     rows = []
     for member in roster:
         category, has_vote = services.vote_snapshot(member, on)
         mark = (marks or {}).get(member.pk) or defaults.get(member.pk) or services.Mark()
         rows.append({"member": member, "category": category, "has_vote": has_vote, "mark": mark,
-                     "committee": member.is_committee_member})
+                     "committee": member.is_committee_member, "approved_leave": member.pk in approved})
     return roster, rows
+
+
+def _chosen_day(request, fallback: date) -> date:
+    """The day whose roster the form shows: the submitted start time, or the day the page asks rows for
+    (the form reloads them when the date changes), else the meeting's."""
+    raw = request.POST.get("held_at") if request.method == "POST" else request.GET.get("roster")
+    if raw:
+        try:
+            value = MeetingForm.base_fields["held_at"].to_python(raw)
+        except ValidationError:
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                return fallback
+        if value is not None:
+            return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return fallback
 
 
 def _prefill(params, branch) -> dict:
@@ -115,24 +136,40 @@ def meeting_record(request, branch, pk=None):
         initial["kinds"] = meeting.kind_values
         initial["held_at"] = timezone.localtime(meeting.held_at)
         initial["ended_at"] = meeting.ended_at and timezone.localtime(meeting.ended_at)
-    day = timezone.localdate(initial["held_at"])
+    day = _chosen_day(request, timezone.localdate(initial["held_at"]))
     roster, rows = _roster_rows(branch, on=day, meeting=meeting)
+    if request.GET.get("roster"):  # the rows for another date, as the form asks when the date changes
+        return render(request, "meetings/_attendance_rows.html", {"rows": rows, "day": day})
     form = MeetingForm(request.POST or None, initial=initial, branch=branch, roster=roster)
+    late_reason = ""
     if request.method == "POST":
         marks = form.attendance_marks()
         roster, rows = _roster_rows(branch, on=day, meeting=meeting, marks=marks)
         if form.is_valid():
-            try:
-                saved = services.record_meeting(actor=request.user, branch=branch, now=timezone.now(), attendance=marks,
-                                                meeting=meeting, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
+            now = timezone.now()
+            first_record = meeting is None or meeting.status == Meeting.Status.PLANNED
+            if first_record and not request.POST.get("confirm_late"):
+                try:
+                    services.check_meeting(branch=branch, data=form.cleaned_data, now=now)
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    late_reason = services.late_entry_reason(branch, form.cleaned_data["kinds"],
+                                                             form.cleaned_data["held_at"], now)
+            if form.errors or late_reason:
+                pass  # a mistake to fix, or a 补记 to confirm: nothing saved yet, nothing typed lost
             else:
-                note = "（补记）" if saved.late_entry else ""
-                messages.success(request, f"已记录“{saved.topic}”{note}。")
-                return redirect("meeting-detail", pk=saved.pk)
+                try:
+                    saved = services.record_meeting(actor=request.user, branch=branch, now=now, attendance=marks,
+                                                    meeting=meeting, **form.cleaned_data)
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    note = "（补记）" if saved.late_entry else ""
+                    messages.success(request, f"已记录“{saved.topic}”{note}。")
+                    return redirect("meeting-detail", pk=saved.pk)
     return render(request, "meetings/meeting_form.html", {
-        "branch": branch, "form": form, "rows": rows, "meeting": meeting,
+        "branch": branch, "form": form, "rows": rows, "meeting": meeting, "day": day, "late_reason": late_reason,
         "title": "修改会议记录" if meeting and meeting.status == Meeting.Status.HELD else "记录会议",
     })
 
