@@ -262,6 +262,8 @@ class QuotaRule(models.Model):
     grace_days = models.PositiveSmallIntegerField("补记期（天）", default=10)
     warning_days = models.PositiveSmallIntegerField("提前提醒（天）", default=7)
     article = models.CharField("依据", max_length=300)
+    article_text = models.TextField("条文", blank=True, help_text="依据条款的原文，显示在完成情况页面。")
+    note = models.TextField("研究备注", blank=True, help_text="出处可靠性、与其他规定的出入等，仅管理员可见。")
     counted_from = models.CharField(
         "计数依据", max_length=20, choices=CountedFrom.choices, default=CountedFrom.MEETINGS,
         help_text="组织生活会、民主评议党员以完成的专项工作计数（会议召开且各环节完成），谈心谈话以年度全覆盖计数；"
