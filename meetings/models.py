@@ -74,6 +74,24 @@ class Meeting(models.Model):
     def kind_labels(self) -> str:
         return "、".join(Kind(k).label for k in sorted(self.kind_values, key=Kind.values.index))
 
+    @property
+    def title(self) -> str:
+        """“主题党日：学习党章”, but “主题党日” alone when the topic already names the kind (never “主题党日：主题党日”)."""
+        labels = self.kind_labels
+        if not labels or any(Kind(k).label in self.topic for k in self.kind_values):
+            return self.topic or labels
+        return f"{labels}：{self.topic}"
+
+
+def joined_title(*parts: str) -> str:
+    """Parts run together without repeating the words where they meet: 兴隆社区党支部 + 支部党员大会记录 →
+    兴隆社区党支部党员大会记录 (not 党支部支部党员大会记录)."""
+    text = ""
+    for part in parts:
+        overlap = next((n for n in range(min(len(text), len(part)), 1, -1) if text.endswith(part[:n])), 0)
+        text += part[overlap:]
+    return text
+
 
 class MeetingKind(models.Model):
     """A kind a meeting counts for: one row per (meeting, kind), so counting per kind is one GROUP BY."""

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orglife.context_processors.navigation",
+                "orglife.context_processors.breadcrumbs",
             ],
         },
     },

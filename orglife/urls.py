@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from branches.access import public
@@ -25,4 +25,6 @@ urlpatterns = [
     path("api/docs/", public(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # Last: a mistyped address gets the branded 404 page, also under DEBUG (make run).
+    re_path(r"^(?!static/|media/|admin/)(?P<path>.*)$", views.not_found, name="not-found"),
 ]

@@ -1,8 +1,9 @@
 """Pages that bring several apps together: the home page, an organization's hub page, the health check."""
 
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from branches.access import SIGNED_IN, org_page, public, signed_in
@@ -65,6 +66,24 @@ def org_detail(request, org):
         children = org.children.filter(pk__in=visible_orgs(user)).order_by("kind", "name")
         context["children_page"] = Paginator(children, 50).get_page(request.GET.get("page"))
     return render(request, "branches/org_detail.html", context)
+
+
+@public
+def not_found(request, path=""):
+    """Any URL nothing else matches: the branded 404 page (also under DEBUG, where Django would show its
+    technical page for a mistyped address), JSON under /api/; a missing trailing slash is added as
+    APPEND_SLASH would (this catch-all makes every path resolve)."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。"}, status=404)
+    return render(request, "404.html", status=404)
 
 
 @public

@@ -185,7 +185,7 @@ def meeting_plan(request, branch):
         else:
             messages.success(request, f"已发布会议计划“{meeting.topic}”，党员可在手机上请假。")
             return redirect("meeting-detail", pk=meeting.pk)
-    return render(request, "form.html", {"form": form, "title": f"计划会议：{branch.name}"})
+    return render(request, "meetings/plan_form.html", {"form": form, "branch": branch})
 
 
 @record_page(SIGNED_IN, load=_visible_meetings)
