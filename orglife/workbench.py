@@ -67,6 +67,8 @@ def owed_action(branch: Organization, s: RuleState) -> tuple[str, str]:
     """记录会议 (or 去补记 once the period is over) prefilled with the kind, a day of the period and the
     党小组; a rule met by a campaign or by talks is settled on the compliance page's links."""
     late = s.state in (State.LATE, State.OVERDUE)
+    if s.rule.counted_from == QuotaRule.CountedFrom.COMPLETIONS:  # 组织生活会, 民主评议, 谈心谈话: their campaign pages
+        return "去办理", reverse("campaigns", args=[branch.code])
     if s.kind not in Kind.values and s.kind != QuotaRule.ALL_ACTIVITIES:
         return "查看", reverse("compliance-year", args=[branch.code]) + f"?year={s.period_start.year}"
     kind = Kind.THEME_DAY if s.kind == QuotaRule.ALL_ACTIVITIES else s.kind
@@ -175,7 +177,9 @@ def upper_desks(orgs: list[Organization], *, now: datetime) -> list[UpperDesk]:
     desks = []
     for org in orgs:  # an upper-level user holds one or two such roles, not hundreds
         qs = Alert.objects.filter(org.subtree_filter(prefix="org__"), escalated, closed_at__isnull=True)
-        alerts = _link(list(qs.select_related("org", "member").order_by("-opened_at")[:SHOWN]))
+        alerts = list(qs.select_related("org", "member").order_by("-opened_at")[:SHOWN])
+        for alert in alerts:  # the upper level reads (and 督办) on the branch's alert page; it does not record
+            alert.link = ("查看", reverse("branch-alerts", args=[alert.org.code]) + f"#alert-{alert.pk}")
         desks.append(UpperDesk(org=org, dashboard=dashboard_for(org, year=today.year, at=today), alerts=alerts,
                                alert_count=qs.count()))
     return desks

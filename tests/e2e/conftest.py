@@ -24,7 +24,7 @@ def _default_policy(transactional_db):
 
     for module in ("branches.migrations.0003_default_policy_values", "meetings.migrations.0002_default_quota_rules",
                    "meetings.migrations.0005_campaign_rules", "meetings.migrations.0007_i12_rule_article_text",
-                   "reviews.migrations.0002_campaign_policy_values"):
+                   "reviews.migrations.0002_campaign_policy_values", "inspections.migrations.0002_scanner_policy_values"):
         importlib.import_module(module).seed(apps, None)
 
 
