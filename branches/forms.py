@@ -1,7 +1,7 @@
 from django import forms
 
 from branches.models import Organization
-from core.forms import DateField
+from core.forms import DateField, name_placeholders
 
 
 class OrganizationForm(forms.ModelForm):
@@ -19,6 +19,7 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, scope, **kwargs):
         self.scope = scope  # organizations the user may place things under
         super().__init__(*args, **kwargs)
+        name_placeholders(self)
         if self.instance.pk and self.instance.parent:
             self.initial.setdefault("parent_code", self.instance.parent.code)
 

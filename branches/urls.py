@@ -3,7 +3,6 @@ from django.urls import path
 from branches import views
 
 urlpatterns = [
-    path("", views.org_list, name="org-list"),
     path("new/", views.org_create, name="org-create"),
     path("<slug:code>/edit/", views.org_edit, name="org-edit"),
 ]

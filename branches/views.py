@@ -15,8 +15,9 @@ from core.forms import apply_service_errors
 _FORM_FIELDS = {"parent": "parent_code"}
 
 
-@signed_in
-def org_list(request):
+def org_list_page(request):
+    """The organizations the user sees, searched and paged: the organization list page (its states, from
+    higher floors, are added by orglife.views.org_list)."""
     qs = visible_orgs(request.user).select_related("parent").order_by("path")
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
@@ -24,11 +25,10 @@ def org_list(request):
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     if kind in Organization.Kind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "branches/org_list.html", {
-        "page": page, "q": q, "kind": kind, "kinds": Organization.Kind.choices,
-        "can_create": orgs_where(request.user, Perm.MANAGE_ORGS).exists(),
-    })
+    return {
+        "page": Paginator(qs, 50).get_page(request.GET.get("page")), "q": q, "kind": kind,
+        "kinds": Organization.Kind.choices, "can_create": orgs_where(request.user, Perm.MANAGE_ORGS).exists(),
+    }
 
 
 @signed_in

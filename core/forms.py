@@ -22,3 +22,13 @@ def apply_service_errors(form: forms.Form, exc, *, fields: dict[str, str] | None
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)
+
+
+def name_placeholders(form: forms.Form) -> None:
+    """A select's blank choice says what to choose (“请选择党小组”), not Django's “---------”."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+            field.empty_label = f"请选择{field.label}"
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            field.choices = [(value, f"请选择{field.label}" if value == "" and label == "---------" else label)
+                             for value, label in field.choices]

@@ -21,3 +21,13 @@ def announce_branch_change(branch_ids: Iterable[int], *, years: Iterable[int] | 
     only = None if years is None else frozenset(years)
     if ids:
         transaction.on_commit(lambda: branch_records_changed.send(sender=None, branch_ids=ids, years=only))
+
+
+# Sent once the transaction that asked for or decided a leave request has committed. Keyword
+# arguments: leave_id (int), event ("requested" or "decided"), now (the service's time). Higher floors
+# tell the approvers and the member (inspections.receivers) without meetings/ knowing how.
+leave_request_changed = Signal()
+
+
+def announce_leave(leave_id: int, *, event: str, now) -> None:
+    transaction.on_commit(lambda: leave_request_changed.send(sender=None, leave_id=leave_id, event=event, now=now))

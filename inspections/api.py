@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,9 +15,25 @@ from branches.access import SIGNED_IN, DeclaredPermissionMixin, org_or_404
 from branches.permissions import Perm
 from branches.selectors import visible_orgs
 from core.db import replica_reads
+from inspections import services
 from inspections.dashboard import BadParameter, dashboard_for, parse_year_at
-from inspections.models import Alert
+from inspections.models import Alert, AlertComment
 from inspections.selectors import visible_alerts
+
+
+class AlertCommentSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+    author_org = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    text = serializers.CharField(max_length=1000, error_messages={"blank": "请填写督办意见。", "required": "请填写督办意见。"})
+
+    class Meta:
+        model = AlertComment
+        fields = ["id", "text", "author_name", "author_org", "created_at"]
+        read_only_fields = ["id", "author_name", "author_org", "created_at"]
+
+    def get_author_name(self, comment) -> str:
+        author = comment.author
+        return (author.get_full_name() or author.username) if author else ""
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -26,8 +43,8 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Alert
-        fields = ["id", "kind", "org", "org_name", "member", "member_name", "level", "opened_at", "closed_at",
-                  "explanation", "period_start", "period_end", "months", "rule", "close_reason"]
+        fields = ["id", "kind", "org", "org_name", "member", "member_name", "level", "state_label", "opened_at",
+                  "closed_at", "explanation", "period_start", "period_end", "months", "rule", "close_reason"]
         read_only_fields = fields
 
 
@@ -49,12 +66,30 @@ class AlertViewSet(DeclaredPermissionMixin, viewsets.ReadOnlyModelViewSet):
     """督导预警: opened and closed by the daily scanners; filter by kind, org (subtree) and open."""
 
     required_perm = SIGNED_IN  # the queryset is the scope: alerts of organizations the caller may view
+    write_perm = Perm.INSPECT  # 督办 comments: the upper level that inspects the alert's organization
 
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
 
     def get_queryset(self):
         return visible_alerts(self.request.user).select_related("org", "member").order_by("-opened_at", "-id")
+
+    def org_of(self, obj):
+        return obj.org
+
+    @extend_schema(request=AlertCommentSerializer, responses=AlertCommentSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], filterset_class=None, pagination_class=None)
+    def comments(self, request, pk=None):
+        """督办意见: read by whoever sees the alert (the branch too); added by the upper level (Perm.INSPECT)."""
+        alert = self.get_object()
+        if request.method == "POST":
+            data = AlertCommentSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            comment = services.add_supervision_comment(actor=request.user, alert=alert, text=data.validated_data["text"],
+                                                       now=timezone.now(), source="api")
+            return Response(AlertCommentSerializer(comment).data, status=201)
+        comments = alert.comments.select_related("author", "author_org")
+        return Response(AlertCommentSerializer(comments, many=True).data)
 
 
 class KindSerializer(serializers.Serializer):

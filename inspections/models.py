@@ -69,16 +69,41 @@ class Alert(models.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def state_label(self) -> str:
+        """What the branch reads first: a meeting period still inside its 补记 grace window is 待补记
+        (the scanners raise it at the warning level), past it 已逾期."""
+        if self.closed_at is not None:
+            return "已关闭"
+        if self.kind == self.Kind.MEETING_OVERDUE:
+            return "已逾期" if self.level == self.Level.SERIOUS else "待补记"
+        if self.kind == self.Kind.MEETING_DUE_SOON:
+            return "即将到期"
+        return "未关闭"
+
 
 class Notification(models.Model):
-    """One in-app notice to one user for one alert at one level; e-mailed when SMTP is configured."""
+    """One in-app notice to one user, e-mailed when SMTP is configured, with the page where it is handled:
+    a scan's digest of the alerts it opened or raised for that user (one per user per run), a leave
+    request for its approvers, the decision for the member, a 督办 comment for the branch."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "预警汇总"
+        ALERT = "alert", "预警"
+        LEAVE_REQUESTED = "leave_requested", "请假申请"
+        LEAVE_DECIDED = "leave_decided", "请假审批结果"
+        SUPERVISION = "supervision", "督办意见"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
                                   related_name="notifications")
-    alert = models.ForeignKey(Alert, verbose_name="预警", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.ALERT)
+    alert = models.ForeignKey(Alert, verbose_name="预警", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="notifications")
+    alerts = models.ManyToManyField(Alert, verbose_name="汇总的预警", blank=True, related_name="digests")
     level = models.CharField("级别", max_length=10, choices=Alert.Level.choices)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
+    url = models.CharField("处理页面", max_length=300, blank=True)
     created_at = models.DateTimeField("时间")
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
@@ -87,11 +112,36 @@ class Notification(models.Model):
         verbose_name = "通知"
         verbose_name_plural = "通知"
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "alert", "level"], name="notification_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "alert", "level"], condition=Q(alert__isnull=False),
+                                    name="notification_once"),
+            models.CheckConstraint(condition=Q(kind__in=["digest", "alert", "leave_requested", "leave_decided",
+                                                         "supervision"]), name="notification_kind_valid"),
+        ]
         indexes = [models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread")]
 
     def __str__(self):
         return self.title
+
+
+class AlertComment(models.Model):
+    """督办: the upper level's comment on an alert of its subtree, which the branch sees with the alert."""
+
+    alert = models.ForeignKey(Alert, verbose_name="预警", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="督办人", null=True, on_delete=models.SET_NULL,
+                               related_name="+")
+    author_org = models.ForeignKey("branches.Organization", verbose_name="督办单位", null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    text = models.TextField("督办意见")
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "督办意见"
+        verbose_name_plural = "督办意见"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.alert_id} 督办 {self.created_at:%Y-%m-%d}"
 
 
 class FlagAction(models.Model):

@@ -5,12 +5,15 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from branches.models import Organization, OrgRole, Role
 from branches.permissions import Perm, require
 from core import audit
 from core.audit import record_create
-from inspections.models import Alert, DashboardSetting, FlagAction
+from inspections.models import Alert, AlertComment, DashboardSetting, FlagAction, Notification
+from inspections.notifications import BRANCH_ACTORS, notify
 
 K = Alert.Kind
 
@@ -58,3 +61,36 @@ def set_ranking(*, actor, org, enabled: bool, now: datetime, source: str = "web"
         else:
             audit.record_update(actor=actor, instance=setting, before=before, source=source)
     return setting
+
+
+COMMENT_MAX = 1000
+
+
+def add_supervision_comment(*, actor, alert: Alert, text: str, now: datetime, source: str = "web") -> AlertComment:
+    """督办: an upper level (Perm.INSPECT above the alert's organization) comments on an alert; the branch
+    sees it with the alert and its secretary side is notified."""
+    require(actor, Perm.INSPECT, alert.org)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "请填写督办意见。"})
+    if len(text) > COMMENT_MAX:
+        raise ValidationError({"text": f"督办意见不能超过{COMMENT_MAX}字。"})
+    if alert.closed_at is not None:
+        raise ValidationError("该预警已关闭，不能再督办。", code="conflict")
+    with transaction.atomic():
+        comment = AlertComment.objects.create(alert=alert, author=actor if getattr(actor, "pk", None) else None,
+                                              author_org=_inspecting_org(actor, alert), text=text, created_at=now)
+        record_create(actor=actor, instance=comment, source=source)
+        users = OrgRole.objects.filter(org_id=alert.org_id, role__in=BRANCH_ACTORS).values_list("user_id", flat=True)
+        by = comment.author_org.name if comment.author_org else "上级党组织"
+        notify(recipients=users, kind=Notification.Kind.SUPERVISION, level=alert.level, alert=alert,
+               title=f"督办：{by}对“{alert.get_kind_display()}”提出意见", body=text,
+               url=reverse("branch-alerts", args=[alert.org.code]) + f"#alert-{alert.pk}", now=now)
+    return comment
+
+
+def _inspecting_org(actor, alert: Alert) -> Organization | None:
+    """The nearest organization above the alert's where the actor holds an inspecting role."""
+    roles = OrgRole.objects.filter(user=actor, role__in=[Role.ORGANIZER, Role.ADMIN], org__isnull=False).select_related("org")
+    above = [r.org for r in roles if alert.org.path.startswith(r.org.path)]
+    return max(above, key=lambda o: len(o.path)) if above else None

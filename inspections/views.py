@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from core.db import reads_from_replica
 from inspections import dashboard, exports, selectors, services
 from inspections.dashboard import BadParameter, dashboard_for, parse_year_at
 from inspections.forms import FlagActionForm
+from inspections.links import alert_links
 from inspections.models import Alert
 from meetings.compliance import current_obligations
 from meetings.periods import end_of_day
@@ -26,8 +28,13 @@ _OPEN = {"open": True, "closed": False, "all": None}
 
 
 def _page(request, qs):
-    return Paginator(qs.select_related("org", "member").order_by("-opened_at", "-id"), 50).get_page(
-        request.GET.get("page"))
+    """A page of alerts, each with the page where it is handled (`link`) and its 督办 comments."""
+    page = Paginator(qs.select_related("org", "member").prefetch_related("comments__author", "comments__author_org")
+                     .order_by("-opened_at", "-id"), 50).get_page(request.GET.get("page"))
+    links = alert_links(page.object_list)
+    for alert in page.object_list:
+        alert.link = links[alert.pk]
+    return page
 
 
 @signed_in
@@ -40,7 +47,8 @@ def alert_list(request):
                                  open=_OPEN.get(state, True))
     return render(request, "inspections/alert_list.html", {
         "page": _page(request, qs), "kinds": Alert.Kind.choices, "kind": kind, "org_code": code, "org": org,
-        "state": state if state in _OPEN else "open",
+        "state": state if state in _OPEN else "open", "groups": selectors.alerts_by_org(qs),
+        "pickable": selectors.org_picker(request.user, selected=org),
     })
 
 
@@ -48,7 +56,23 @@ def alert_list(request):
 def branch_alerts(request, org):
     """One organization's open alerts (for a branch: what its secretary has to act on)."""
     qs = selectors.filter_alerts(selectors.visible_alerts(request.user), org=org, open=True)
-    return render(request, "inspections/branch_alerts.html", {"branch": org, "page": _page(request, qs)})
+    return render(request, "inspections/branch_alerts.html", {
+        "branch": org, "page": _page(request, qs), "can_supervise": has_perm(request.user, Perm.INSPECT, org),
+    })
+
+
+@record_page(Perm.VIEW, load=selectors.visible_alerts, org=lambda alert: alert.org)
+@require_POST
+def alert_comment(request, alert):
+    """督办: the upper level's comment on an alert; the service requires Perm.INSPECT above the branch."""
+    try:
+        services.add_supervision_comment(actor=request.user, alert=alert, text=request.POST.get("text", ""),
+                                         now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已提出督办意见，党支部会收到通知。")
+    return redirect(reverse("branch-alerts", args=[alert.org.code]) + f"#alert-{alert.pk}")
 
 
 @signed_in

@@ -23,13 +23,13 @@ class MeetingForm(forms.Form):
     kinds = forms.MultipleChoiceField(label="会议类型", choices=Kind.choices, widget=forms.CheckboxSelectMultiple,
                                       error_messages={"required": "请至少选择一种会议类型。"},
                                       help_text="一次会议可同时计为多种（如主题党日结合党员大会、党课）。")
-    party_group = forms.ModelChoiceField(label="党小组", queryset=None, required=False, empty_label="（不限）")
+    party_group = forms.ModelChoiceField(label="党小组", queryset=None, required=False, empty_label="不限党小组（全支部）")
     held_at = DateTimeField(label="开始时间")
     ended_at = DateTimeField(label="结束时间", required=False)
     place = forms.CharField(label="地点", max_length=100, required=False)
     topic = forms.CharField(label="会议主题", max_length=200)
-    host = forms.ModelChoiceField(label="主持人", queryset=None, required=False, empty_label="（未指定）")
-    recorder = forms.ModelChoiceField(label="记录人", queryset=None, required=False, empty_label="（未指定）")
+    host = forms.ModelChoiceField(label="主持人", queryset=None, required=False, empty_label="请选择主持人")
+    recorder = forms.ModelChoiceField(label="记录人", queryset=None, required=False, empty_label="请选择记录人")
     lecturer = forms.CharField(label="党课主讲人", max_length=50, required=False)
     guests = forms.CharField(label="列席人员", max_length=300, required=False)
     minutes = forms.CharField(label="会议记录", widget=forms.Textarea(attrs={"rows": 6}), required=False)
@@ -80,7 +80,7 @@ class MeetingForm(forms.Form):
 
 class PlanForm(forms.Form):
     kinds = MeetingForm.base_fields["kinds"]
-    party_group = forms.ModelChoiceField(label="党小组", queryset=None, required=False, empty_label="（不限）")
+    party_group = forms.ModelChoiceField(label="党小组", queryset=None, required=False, empty_label="不限党小组（全支部）")
     held_at = DateTimeField(label="开始时间")
     place = forms.CharField(label="地点", max_length=100, required=False)
     topic = forms.CharField(label="会议主题", max_length=200)

@@ -80,6 +80,24 @@ class Meeting(models.Model):
     def kind_labels(self) -> str:
         return "、".join(Kind(k).label for k in sorted(self.kind_values, key=Kind.values.index))
 
+    @property
+    def title(self) -> str:
+        """“主题党日：学习党章”, but “主题党日” alone when the topic already names the kind (never “主题党日：主题党日”)."""
+        labels = self.kind_labels
+        if not labels or any(Kind(k).label in self.topic for k in self.kind_values):
+            return self.topic or labels
+        return f"{labels}：{self.topic}"
+
+
+def joined_title(*parts: str) -> str:
+    """Parts run together without repeating the words where they meet: 兴隆社区党支部 + 支部党员大会记录 →
+    兴隆社区党支部党员大会记录 (not 党支部支部党员大会记录)."""
+    text = ""
+    for part in parts:
+        overlap = next((n for n in range(min(len(text), len(part)), 1, -1) if text.endswith(part[:n])), 0)
+        text += part[overlap:]
+    return text
+
 
 class MeetingKind(models.Model):
     """A kind a meeting counts for: one row per (meeting, kind), so counting per kind is one GROUP BY."""
@@ -310,6 +328,8 @@ class QuotaRule(models.Model):
     grace_days = models.PositiveSmallIntegerField("补记期（天）", default=10)
     warning_days = models.PositiveSmallIntegerField("提前提醒（天）", default=7)
     article = models.CharField("依据", max_length=300)
+    article_text = models.TextField("条文", blank=True, help_text="依据条款的原文，显示在完成情况页面。")
+    note = models.TextField("研究备注", blank=True, help_text="出处可靠性、与其他规定的出入等，仅管理员可见。")
     counted_from = models.CharField(
         "计数依据", max_length=20, choices=CountedFrom.choices, default=CountedFrom.MEETINGS,
         help_text="组织生活会、民主评议党员以完成的专项工作计数（会议召开且各环节完成），谈心谈话以年度全覆盖计数；"

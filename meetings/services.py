@@ -5,7 +5,7 @@ transaction and raises ValidationError with Chinese messages (code "conflict" fo
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +15,7 @@ from branches.models import Organization, PartyGroup
 from branches.permissions import Perm, has_perm
 from core import audit
 from core.dates import FIRST_RECORD_YEAR
-from core.signals import announce_branch_change
+from core.signals import announce_branch_change, announce_leave
 from meetings.attendance import meeting_quorums
 from meetings.models import (
     Attendance,
@@ -27,8 +27,9 @@ from meetings.models import (
     MeetingKind,
     ResolutionItem,
 )
+from meetings.periods import local_midnight
 from meetings.selectors import exempt_in_quorum, meeting_expected, vote_snapshot  # noqa: F401 (re-exported)
-from meetings.timeliness import is_late_entry
+from meetings.timeliness import entry_deadline, is_late_entry
 from members.models import Member
 
 
@@ -91,6 +92,36 @@ def _validate_meeting(*, branch, kinds, held_at, ended_at, party_group, host, re
             errors[field] = f"{label}须为本支部党员。"
     if errors:
         raise ValidationError(errors)
+
+
+def check_meeting(*, branch: Organization, data: dict, now: datetime) -> None:
+    """The checks `record_meeting` makes on a meeting's fields, without saving: the form asks them before
+    it asks to confirm a 补记 (a mistake is shown first, not after the confirmation)."""
+    _validate_meeting(branch=branch, kinds=data["kinds"], held_at=data["held_at"], ended_at=data.get("ended_at"),
+                      party_group=data.get("party_group"), host=data.get("host"), recorder=data.get("recorder"),
+                      now=now, held=True)
+
+
+def late_entry_reason(branch: Organization, kinds, held_at: datetime, now: datetime,
+                      party_group: PartyGroup | None = None) -> str:
+    """Why a record entered `now` would be marked 补记 ("" when it would not): the form warns with it
+    before saving. The decision is `meetings.timeliness`'s; this only says when the record was due."""
+    deadline = entry_deadline(branch=branch, kinds=kinds, held_at=held_at, party_group=party_group)
+    if now < deadline:
+        return ""
+    day, last = timezone.localdate(held_at), timezone.localtime(deadline).date() - timedelta(days=1)
+    return (f"会议于{day:%Y年%-m月%-d日}召开，按适用的规则应在{last:%Y年%-m月%-d日}前录入（所计入期间的最后一天或"
+            f"会后补记期的最后一天，以较晚者为准）。现在保存将标记为“补记”，记录中同时保留召开时间和录入时间，"
+            "并在记录册中注明。")
+
+
+def approved_leave_on(branch: Organization, day) -> dict[int, Mark]:
+    """Leave approved for any meeting of the branch held on `day`, planned or recorded: the form pre-ticks
+    it as 请假 for a meeting logged that day (a member excused from the day's meeting is excused from it)."""
+    start = local_midnight(day)
+    return {member_id: Mark(Attendance.Status.LEAVE, reason) for member_id, reason in LeaveRequest.objects.filter(
+        meeting__branch=branch, meeting__held_at__gte=start, meeting__held_at__lt=start + timedelta(days=1),
+        status=LeaveRequest.Status.APPROVED).values_list("member_id", "reason")}
 
 
 def approved_leave_marks(meeting: Meeting) -> dict[int, Mark]:
@@ -298,6 +329,7 @@ def request_leave(*, actor, member: Member, meeting: Meeting, reason: str, now: 
         raise ValidationError(errors)
     leave = LeaveRequest.objects.create(member=member, meeting=meeting, reason=reason.strip(), requested_at=now)
     audit.record_create(actor=actor, instance=leave, source=source)
+    announce_leave(leave.pk, event="requested", now=now)
     return leave
 
 
@@ -325,6 +357,7 @@ def decide_leave(*, actor, leave: LeaveRequest, approve: bool, now: datetime, no
                             after=audit_state(leave.meeting))
         announce_branch_change([leave.meeting.branch_id], years={timezone.localdate(leave.meeting.held_at).year})
     audit.record_update(actor=actor, instance=leave, before=before, source=source)
+    announce_leave(leave.pk, event="decided", now=now)
     return leave
 
 

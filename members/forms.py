@@ -1,7 +1,7 @@
 from django import forms
 
 from branches.models import Organization, PartyGroup
-from core.forms import DateField
+from core.forms import DateField, name_placeholders
 from members.models import Member
 
 
@@ -23,6 +23,7 @@ class MemberForm(forms.ModelForm):
     def __init__(self, *args, branch: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party_group"].queryset = branch.party_groups.order_by("name")
+        name_placeholders(self)
         if self.instance.pk:
             # Moving between branches or 党小组 keeps history: that is the transfer form's job.
             del self.fields["party_group"]
@@ -71,6 +72,7 @@ class PartyGroupForm(forms.ModelForm):
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["leader"].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
+        name_placeholders(self)
         self.fields["leader"].required = False
         self.fields["set_up_on"].required = False  # the service defaults a new group to today
 

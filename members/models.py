@@ -161,6 +161,7 @@ class RosterImport(models.Model):
         IMPORTING = "importing", "正在导入"
         DONE = "done", "已导入"
         FAILED = "failed", "导入失败"
+        CANCELLED = "cancelled", "已取消"
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL,
                                    related_name="roster_imports")
@@ -173,6 +174,8 @@ class RosterImport(models.Model):
     counts = models.JSONField("统计", default=dict, blank=True)
     errors = models.JSONField("错误", default=list, blank=True)
     notices = models.JSONField("提示", default=list, blank=True)
+    preview = models.JSONField("预览", default=list, blank=True,
+                               help_text="新增与变更的行（变更列出各字段的原值→新值），最多500行。")
 
     class Meta:
         verbose_name = "名册导入"
@@ -180,7 +183,8 @@ class RosterImport(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["checking", "ready", "invalid", "queued", "importing", "done", "failed"]),
+                condition=Q(status__in=["checking", "ready", "invalid", "queued", "importing", "done", "failed",
+                                         "cancelled"]),
                 name="roster_import_status_valid"),
         ]
 

@@ -174,7 +174,7 @@ class RosterResource(resources.ModelResource):
         return YES_NO[member.is_mobile]
 
 
-def _text_column_sheet(rows: list[list], *, title: str) -> bytes:
+def _text_column_sheet(rows: list[list], *, title: str, dropdowns: bool = False) -> bytes:
     """An xlsx whose 公民身份证号 column is formatted as text, so Excel keeps all 18 characters."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -198,6 +198,8 @@ def _text_column_sheet(rows: list[list], *, title: str) -> bytes:
     for i, col in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 22 if col.key in ("id_number", "branch", "address") else 12
     ws.freeze_panes = "A2"
+    if dropdowns:
+        _add_dropdowns(wb, ws)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -209,6 +211,50 @@ def export_roster_xlsx(queryset, *, reveal_id: Callable[[Member], bool]) -> byte
     return _text_column_sheet([list(dataset.headers), *[list(row) for row in dataset]], title="党员基本信息汇总表")
 
 
+EXAMPLE_NOTE = "示例行，导入前请删除"  # the import recognises the template's example row by it and skips it
+
+# The template's dropdowns (Excel data validation). 民族: GB/T 3304; 学历: the usual 党员信息 levels.
+ETHNICITIES = ("汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族",
+               "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族",
+               "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族",
+               "德昂族", "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族", "其他")
+EDUCATIONS = ("研究生（博士）", "研究生（硕士）", "大学本科", "大学专科", "中等专科", "职业高中", "技工学校", "普通高中",
+              "初中", "小学及以下")
+CHOICES = {  # column key → the values its dropdown offers
+    "gender": ("男", "女"),
+    "ethnicity": tuple(ETHNICITIES),
+    "education": EDUCATIONS,
+    "category": ("正式党员", "预备党员"),
+    "status": tuple(label for _value, label in Member.Status.choices),
+    "lost_contact": ("是", "否"),
+    "is_mobile": ("是", "否"),
+}
+# Free-text columns warn on a value outside the list but accept it (a 学历 written another way);
+# the others refuse it, as the import would.
+_WARN_ONLY = {"ethnicity", "education"}
+
+
+def _add_dropdowns(wb, ws) -> None:
+    """Dropdowns for the coded columns, their lists on a hidden sheet (a list over 255 characters
+    cannot be written inline)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    options = wb.create_sheet("选项")
+    options.sheet_state = "hidden"
+    keys = [c.key for c in COLUMNS]
+    for n, (key, values) in enumerate(CHOICES.items(), start=1):
+        letter = get_column_letter(n)
+        for r, value in enumerate(values, start=1):
+            options.cell(row=r, column=n, value=value)
+        dv = DataValidation(type="list", formula1=f"=选项!${letter}$1:${letter}${len(values)}", allow_blank=True,
+                            showErrorMessage=True, errorStyle="warning" if key in _WARN_ONLY else "stop",
+                            errorTitle=LABELS[key], error=f"请从下拉列表中选择{LABELS[key]}。")
+        column = get_column_letter(keys.index(key) + 1)
+        dv.add(f"{column}2:{column}1000")
+        ws.add_data_validation(dv)
+
+
 def template_xlsx() -> bytes:
     """The import template: the national header row and one example row (an invalid branch, so a
     forgotten example row is reported instead of imported)."""
@@ -218,6 +264,7 @@ def template_xlsx() -> bytes:
         "ethnicity": "汉族", "birth_date": "1990-03-07", "education": "大学本科", "category": "正式党员",
         "joined_on": "2015-07-01", "confirmed_on": "2016-07-01", "job": "专业技术人员", "mobile": "13800000000",
         "landline": "", "address": "某省某市某区某路1号", "status": "正常", "lost_contact": "否",
-        "lost_contact_since": "", "is_mobile": "否", "mobile_destination": "", "note": "示例行，导入前请删除",
+        "lost_contact_since": "", "is_mobile": "否", "mobile_destination": "", "note": EXAMPLE_NOTE,
     }
-    return _text_column_sheet([[c.label for c in COLUMNS], [example[c.key] for c in COLUMNS]], title="导入模板")
+    return _text_column_sheet([[c.label for c in COLUMNS], [example[c.key] for c in COLUMNS]], title="导入模板",
+                              dropdowns=True)

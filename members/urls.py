@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/", views.roster_import, name="roster-import"),
     path("import/<int:pk>/", views.roster_import_detail, name="roster-import-detail"),
     path("import/<int:pk>/confirm/", views.roster_import_confirm, name="roster-import-confirm"),
+    path("import/<int:pk>/cancel/", views.roster_import_cancel, name="roster-import-cancel"),
     path("import/<int:pk>/status/", views.roster_import_status, name="roster-import-status"),
     path("import/template.xlsx", views.roster_template, name="roster-template"),
     path("export.xlsx", views.roster_export, name="roster-export"),

@@ -40,6 +40,8 @@ def member_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "members/member_list.html", {
         "page": page, "q": q, "status": status, "statuses": Member.Status.choices,
+        "can_import": orgs_where(request.user, Perm.MANAGE_MEMBERS).filter(kind=BRANCH).exists(),
+        "can_export": orgs_where(request.user, Perm.VIEW).exists(),
     })
 
 
@@ -203,6 +205,18 @@ def roster_import_confirm(request, pk):
     else:
         enqueue_import(record.pk, confirming=True)
     return redirect("roster-import-detail", pk=record.pk)
+
+
+@held_somewhere(Perm.MANAGE_MEMBERS, kind=BRANCH)
+@require_POST
+def roster_import_cancel(request, pk):
+    """取消 really cancels: the checked upload can no longer be confirmed and is wiped."""
+    record = _own_import_or_404(request.user, pk)
+    if importing.cancel_import(roster_import=record):
+        messages.success(request, f"已取消导入“{record.filename}”，没有写入任何数据。")
+    else:
+        messages.warning(request, "该导入已确认或已结束，不能取消。")
+    return redirect("roster-import")
 
 
 @signed_in

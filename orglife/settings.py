@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orglife.context_processors.navigation",
+                "orglife.context_processors.breadcrumbs",
             ],
         },
     },
@@ -280,6 +281,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
                         else "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "orglife@localhost")
+# The address users open the app at, for the links in e-mailed notices ("" leaves them relative).
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
 
 if not DEBUG:
     # Trusted because only the reverse proxy reaches gunicorn, and it overwrites the header (deploy/nginx.conf).

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from branches.access import SIGNED_IN, DeclaredPermissionMixin, public
@@ -25,6 +25,7 @@ urlpatterns = [
                                                                 redirect_authenticated_user=True)), name="login"),
     path("accounts/logout/", public(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/password/", views.password_change, name="password-change"),
+    path("orgs/", views.org_list, name="org-list"),
     path("orgs/", include("branches.urls")),
     path("orgs/<slug:code>/", views.org_detail, name="org-detail"),
     path("orgs/<slug:code>/", include(member_urls.branch_urlpatterns)),
@@ -37,6 +38,8 @@ urlpatterns = [
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    # Last: a mistyped address gets the branded 404 page, also under DEBUG (make run).
+    re_path(r"^(?!static/|media/|admin/)(?P<path>.*)$", views.not_found, name="not-found"),
 ]
 
 handler400 = "orglife.views.bad_request"

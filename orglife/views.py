@@ -3,18 +3,19 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.urls import Resolver404, resolve, reverse_lazy
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from branches.access import SIGNED_IN, org_page, public, signed_in
-from branches.models import Organization, OrgRole
 from branches.permissions import Perm, has_perm
 from branches.selectors import visible_orgs
+from branches.views import org_list_page
 from meetings.compliance import State, current_obligations
-from members.selectors import branch_facts, branch_facts_for, visible_members
+from members.selectors import branch_facts, visible_members
+from orglife.workbench import desks_for, org_states
 from reviews.selectors import campaign_tasks_for
 
 OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be done
@@ -22,18 +23,22 @@ OVERDUE_SHOWN = 3  # a long tail of overdue periods would bury what can still be
 
 @signed_in
 def home(request):
-    """Each user lands on what their roles cover: their branches, their subtrees, or their own record."""
-    roles = list(OrgRole.objects.filter(user=request.user).select_related("org").order_by("org__path"))
-    branches = [r.org for r in roles if r.org and r.org.kind == Organization.Kind.BRANCH]
-    branches = list({b.pk: b for b in branches}.values())
-    facts = branch_facts_for(branches, at=timezone.localdate()) if branches else {}
+    """The 工作台: what each of the user's roles must do now (orglife.workbench), the first page after login."""
+    context = desks_for(request.user, now=timezone.now())
     member = getattr(request.user, "member", None)
-    return render(request, "home.html", {
-        "roles": roles,
-        "branch_cards": [(b, facts[b.pk]) for b in branches],
-        "member": member,
-        "campaign_tasks": campaign_tasks_for(member) if member else [],
-    })
+    context["campaign_tasks"] = campaign_tasks_for(member) if member else []
+    return render(request, "home.html", context)
+
+
+@signed_in
+def org_list(request):
+    """The organization tree, each organization with its state: open overdue and 待补记 meeting alerts in its
+    subtree, and its term (expiring within the policy's reminder months, or expired)."""
+    context = org_list_page(request)
+    orgs = list(context["page"].object_list)
+    context["states"] = org_states(orgs, today=timezone.localdate())
+    context["rows"] = [(org, context["states"][org.pk]) for org in orgs]
+    return render(request, "branches/org_list.html", context)
 
 
 @org_page(SIGNED_IN)
@@ -64,6 +69,24 @@ def org_detail(request, org):
         children = org.children.filter(pk__in=visible_orgs(user)).order_by("kind", "name")
         context["children_page"] = Paginator(children, 50).get_page(request.GET.get("page"))
     return render(request, "branches/org_detail.html", context)
+
+
+@public
+def not_found(request, path=""):
+    """Any URL nothing else matches: the branded 404 page (also under DEBUG, where Django would show its
+    technical page for a mistyped address), JSON under /api/; a missing trailing slash is added as
+    APPEND_SLASH would (this catch-all makes every path resolve)."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。"}, status=404)
+    return render(request, "404.html", status=404)
 
 
 @public

@@ -2,7 +2,7 @@
 
 import io
 
-from meetings.models import Meeting
+from meetings.models import Meeting, joined_title
 from meetings.recordbook.source import meeting_record
 
 
@@ -21,7 +21,7 @@ def meeting_docx(*, meeting: Meeting, branch_name: str) -> tuple[bytes, str]:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     for style in ("Title", "Heading 1", "Heading 2"):
         document.styles[style].element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "黑体")
-    document.add_heading(f"{branch_name}{record.kind_labels}记录", level=1)
+    document.add_heading(joined_title(branch_name, f"{record.kind_labels}记录"), level=1)
     if record.late_entry:
         document.add_paragraph(f"【补记】会议于{record.held_at:%Y年%m月%d日}召开，{record.recorded_at:%Y年%m月%d日 %H:%M}录入系统。")
     when = f"{record.held_at:%Y年%m月%d日 %H:%M}"

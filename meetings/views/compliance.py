@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from branches.access import org_page
 from branches.models import Organization
-from branches.permissions import Perm
+from branches.permissions import Perm, is_global_admin
 from core.dates import FIRST_RECORD_YEAR, OutOfRange, parse_year
 from meetings.attendance import member_month_grid
 from meetings.compliance import State, compliance_for_branch
@@ -42,13 +42,28 @@ def compliance_year(request, branch):
     else:
         at = None
     filters = _obligation_filters(request.GET)
-    states = [s for s in compliance_for_branch(branch, year=year, now=now) if s.state != State.NOT_APPLICABLE
-              and all(test(s) for test in filters.values())]
+    applicable = [s for s in compliance_for_branch(branch, year=year, now=now) if s.state != State.NOT_APPLICABLE]
+    states = [s for s in applicable if all(test(s) for test in filters.values())]
     return render(request, "meetings/compliance.html", {
         "branch": branch, "year": year, "years": range(this_year, FIRST_YEAR - 1, -1), "at": at,
         "rows": _with_meetings(branch, states, year=year, now=now), "filters": filters,
-        "filter_labels": _filter_labels(request.GET, filters),
+        "filter_labels": _filter_labels(request.GET, filters), "summary": _summary(applicable),
+        "state_choices": [(v, label) for v, label in State.choices if v != State.NOT_APPLICABLE],
+        "kind_choices": sorted({(s.kind, s.kind_label) for s in applicable}, key=lambda c: _KIND_ORDER.get(c[0], 99)),
+        "chosen": {"state": request.GET.get("state", ""), "kind": request.GET.get("kind", "")},
+        "show_notes": is_global_admin(request.user),
     })
+
+
+_KIND_ORDER = {kind: i for i, (kind, _label) in enumerate(QuotaRule.KIND_CHOICES)}
+
+
+def _summary(states) -> list[tuple[str, str, int]]:
+    """The year at a glance: (state, label, count) for each state present, in the engine's order."""
+    counts = {}
+    for s in states:
+        counts[s.state] = counts.get(s.state, 0) + 1
+    return [(v, label, counts[v]) for v, label in State.choices if counts.get(v)]
 
 
 def _obligation_filters(params) -> dict:

@@ -81,6 +81,8 @@ def leave_decide(request, leave):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, f"已{'批准' if approve else '不批准'}{leave.member.name}的请假。")
+    if request.POST.get("back") == "home":  # decided in place on the 工作台 (a fixed name, never a URL)
+        return redirect("home")
     return redirect("leave-inbox", code=leave.meeting.branch.code)
 
 

@@ -77,15 +77,19 @@ def meeting_calendar(request, branch):
 
 def _roster_rows(branch, *, on, meeting=None, marks=None):
     """The logging screen's roster: everyone in the branch on the day, with what tells the page who is
-    expected for which kinds (group, committee) and who votes; approved leave comes pre-ticked."""
+    expected for which kinds (group, committee) and who votes; leave approved for any meeting of that
+    day comes pre-ticked, under what this meeting already recorded."""
     roster = list(expected_members(branch=branch, on=on, kinds=[Kind.THEME_DAY]).select_related("party_group"))
-    defaults = services.recorded_marks(meeting) if meeting is not None else {}
+    approved = services.approved_leave_on(branch, on)
+    defaults = dict(approved)
+    if meeting is not None:
+        defaults.update(services.recorded_marks(meeting))
     rows = []
     for member in roster:
         category, has_vote = services.vote_snapshot(member, on)
         mark = (marks or {}).get(member.pk) or defaults.get(member.pk) or services.Mark()
         rows.append({"member": member, "category": category, "has_vote": has_vote, "mark": mark,
-                     "committee": member.is_committee_member})
+                     "committee": member.is_committee_member, "approved_leave": member.pk in approved})
     return roster, rows
 
 
@@ -103,6 +107,41 @@ def _vote_rows(form, recorded):
     return rows
 
 
+def _chosen_day(request, fallback: date) -> date:
+    """The day whose roster the form shows: the submitted start time, or the day the page asks rows for
+    (the form reloads them when the date changes), else the meeting's."""
+    raw = request.POST.get("held_at") if request.method == "POST" else request.GET.get("roster")
+    if raw:
+        try:
+            value = MeetingForm.base_fields["held_at"].to_python(raw)
+        except ValidationError:
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                return fallback
+        if value is not None:
+            return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return fallback
+
+
+def _prefill(params, branch) -> dict:
+    """What the 工作台's 记录会议 / 去补记 links carry: the kind, a day of the owed period, the 党小组.
+    Anything malformed is ignored: the form opens as usual."""
+    initial = {}
+    if params.get("kind") in Kind.values:
+        initial["kinds"] = [params["kind"]]
+    try:
+        held = date.fromisoformat(params.get("held", ""))
+    except ValueError:
+        held = None
+    if held is not None and held <= timezone.localdate():
+        initial["held_at"] = default_held_at().replace(year=held.year, month=held.month, day=held.day)
+    group = branch.party_groups.filter(pk=params["group"]).first() if params.get("group", "").isdigit() else None
+    if group is not None:
+        initial["party_group"] = group
+    return initial
+
+
 @org_page(Perm.RECORD, kind=BRANCH)
 def meeting_record(request, branch, pk=None):
     """Log a meeting in one screen: details, and the whole roster present by default; tick the exceptions."""
@@ -115,15 +154,20 @@ def meeting_record(request, branch, pk=None):
             raise Http404("没有这个计划会议。")
         meeting = get_object_or_404(branch.meetings.prefetch_related("kinds"), pk=planned_id, status=Meeting.Status.PLANNED)
     initial = {"held_at": default_held_at()}
+    if meeting is None:
+        initial.update(_prefill(request.GET, branch))
     if meeting is not None:
         initial = {name: getattr(meeting, name) for name in services.MEETING_FIELDS}
         initial["kinds"] = meeting.kind_values
         initial["held_at"] = timezone.localtime(meeting.held_at)
         initial["ended_at"] = meeting.ended_at and timezone.localtime(meeting.ended_at)
-    day = timezone.localdate(initial["held_at"]) if meeting else timezone.localdate()
+    day = _chosen_day(request, timezone.localdate(initial["held_at"]))
     roster, rows = _roster_rows(branch, on=day, meeting=meeting)
     recorded_votes = list(meeting.resolution_items.all()) if meeting is not None else []
+    if request.GET.get("roster"):  # the rows for another date, as the form asks when the date changes
+        return render(request, "meetings/_attendance_rows.html", {"rows": rows, "day": day})
     form = MeetingForm(request.POST or None, initial=initial, branch=branch, roster=roster, votes=recorded_votes)
+    late_reason = ""
     if request.method == "POST":
         marks = form.attendance_marks()
         votes, vote_errors = form.vote_inputs()
@@ -133,19 +177,31 @@ def meeting_record(request, branch, pk=None):
         if form.is_valid():
             data = dict(form.cleaned_data)
             confirm = data.pop("confirm_without_quorum")
-            try:
-                saved = services.record_meeting(actor=request.user, branch=branch, now=timezone.now(), attendance=marks,
-                                                votes=votes, confirm_without_quorum=confirm, meeting=meeting, **data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                note = "（补记）" if saved.late_entry else ""
-                messages.success(request, f"已记录“{saved.topic}”{note}。")
-                return redirect("meeting-detail", pk=saved.pk)
+            now = timezone.now()
+            first_record = meeting is None or meeting.status == Meeting.Status.PLANNED
+            if first_record and not request.POST.get("confirm_late"):
+                try:
+                    services.check_meeting(branch=branch, data=data, now=now)
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    late_reason = services.late_entry_reason(branch, data["kinds"], data["held_at"], now,
+                                                             party_group=data.get("party_group"))
+            if not (form.errors or late_reason):  # else a mistake to fix, or a 补记 to confirm: nothing lost
+                try:
+                    saved = services.record_meeting(actor=request.user, branch=branch, now=now, attendance=marks,
+                                                    votes=votes, confirm_without_quorum=confirm, meeting=meeting,
+                                                    **data)
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    note = "（补记）" if saved.late_entry else ""
+                    messages.success(request, f"已记录“{saved.topic}”{note}。")
+                    return redirect("meeting-detail", pk=saved.pk)
     exempt_voters, exempt_committee = exempt_in_quorum(branch=branch, on=day,
                                                        kinds=[Kind.BRANCH_ASSEMBLY, Kind.BRANCH_COMMITTEE])
     return render(request, "meetings/meeting_form.html", {
-        "branch": branch, "form": form, "rows": rows, "meeting": meeting,
+        "branch": branch, "form": form, "rows": rows, "meeting": meeting, "day": day, "late_reason": late_reason,
         "exempt_voters": exempt_voters, "exempt_committee": exempt_committee,
         "vote_rows": _vote_rows(form, recorded_votes),
         "title": "修改会议记录" if meeting and meeting.status == Meeting.Status.HELD else "记录会议",
@@ -163,7 +219,7 @@ def meeting_plan(request, branch):
         else:
             messages.success(request, f"已发布会议计划“{meeting.topic}”，党员可在手机上请假。")
             return redirect("meeting-detail", pk=meeting.pk)
-    return render(request, "form.html", {"form": form, "title": f"计划会议：{branch.name}"})
+    return render(request, "meetings/plan_form.html", {"form": form, "branch": branch})
 
 
 @record_page(SIGNED_IN, load=_visible_meetings)

@@ -30,6 +30,7 @@ from members.importing.files import (
 )
 from members.importing.rows import Plan, scan_roster
 from members.importing.service import (
+    cancel_import,
     check_import,
     commit_import,
     commit_roster,
@@ -38,6 +39,6 @@ from members.importing.service import (
     start_import,
 )
 
-__all__ = ["ERROR_LIMIT", "Outcome", "ParsedRoster", "Plan", "RosterImportError", "RowError", "check_import",
+__all__ = ["ERROR_LIMIT", "Outcome", "ParsedRoster", "Plan", "RosterImportError", "RowError", "cancel_import", "check_import",
            "commit_import", "commit_roster", "confirm_import", "parse_date", "parse_roster", "preview_roster",
            "scan_roster", "start_import", "UnreadableFile"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from members.importing.guard import UnsafeFile, check_archive, run_isolated
-from members.resources import LABELS, REQUIRED_KEYS, header_key
+from members.resources import EXAMPLE_NOTE, LABELS, REQUIRED_KEYS, header_key
 
 MAX_ROWS = 50_000  # well above a city district's roster; stops a runaway sheet of styled empty rows
 HEADER_SEARCH_ROWS = 10  # a title (and a date line) may stand above the header row
@@ -56,6 +56,7 @@ class Outcome:
     errors: list[RowError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     committed: bool = False
+    changes: list[dict] = field(default_factory=list)  # the preview's rows: new and changed (old → new per field)
 
     @property
     def ok(self) -> bool:
@@ -187,10 +188,15 @@ def _parse_content(content: bytes, filename: str) -> ParsedRoster:
         if missing:
             raise _file_error(f"缺少必需的列：{'、'.join(missing)}。")
         rows = []
+        examples = []
         wanted = [i for k, i in columns.items() if k != "seq"]
+        note_at = columns.get("note")
         for i, cells in enumerate(lines, start=header_at + 2):
             if all(_blank(cells[j]) for j in wanted if j < len(cells)):
                 continue  # empty line, or a numbered line of a template left empty
+            if note_at is not None and note_at < len(cells) and str(cells[note_at] or "").strip() == EXAMPLE_NOTE:
+                examples.append(i)  # the template's example row, left in the file
+                continue
             if len(rows) >= MAX_ROWS:
                 raise _file_error(f"文件超过{MAX_ROWS}行，请分成几个文件导入。")
             rows.append((i, cells))
@@ -199,8 +205,10 @@ def _parse_content(content: bytes, filename: str) -> ParsedRoster:
     except Exception as exc:  # a damaged or foreign file: the reader libraries raise many kinds
         raise _file_error(f"无法读取文件“{filename}”（{type(exc).__name__}），请确认它是 xlsx、xls 或 csv 格式的名册。") from exc
     if not rows:
-        raise _file_error("表头下面没有党员数据。")
+        raise _file_error("表头下面没有党员数据" + ("（只有模板的示例行）。" if examples else "。"))
     notices = []
+    if examples:
+        notices.append(f"第{'、'.join(map(str, examples))}行是导入模板的示例行（备注为“{EXAMPLE_NOTE}”），已跳过。")
     if header_at:
         notices.append(f"已跳过表头上方的{header_at}行（标题等），表头在第{header_at + 1}行。")
     if ignored:

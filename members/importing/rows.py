@@ -208,6 +208,27 @@ class Plan:
     moved: list[tuple[_Row, Member]] = field(default_factory=list)
     unchanged: int = 0
     update_fields: set[str] = field(default_factory=set)
+    changes: list[dict] = field(default_factory=list)  # what the preview lists, at most PREVIEW_ROWS
+
+
+PREVIEW_ROWS = 500  # rows listed by the preview (new and changed); the counts are always exact
+
+
+@lru_cache(maxsize=256)
+def _branch_name(branch_id: int) -> str:
+    return Organization.objects.filter(pk=branch_id).values_list("name", flat=True).first() or ""
+
+
+def _shown(member: Member, name: str) -> str:
+    """A field's value as the roster file writes it (男, 正式党员, 是, 2016-07-01)."""
+    if name == "branch":
+        return _branch_name(member.branch_id) if member.branch_id else ""
+    value = getattr(member, name)
+    if hasattr(member, f"get_{name}_display"):
+        return str(getattr(member, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)
 
 
 def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, system: bool, lock: bool,
@@ -243,6 +264,7 @@ def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, sys
                 plan.unchanged += 1
                 continue
             before = audit.snapshot(member) if with_snapshots else None
+            old_values = {k: _shown(member, k) for k in changed} if len(plan.changes) < PREVIEW_ROWS else None
             for k in changed - {"branch"}:
                 setattr(member, k, row.values[k])
             if "branch" in changed:
@@ -258,8 +280,15 @@ def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, sys
             continue
         if is_new:
             plan.new.append((row, member))
+            if len(plan.changes) < PREVIEW_ROWS:
+                plan.changes.append({"row": row.number, "name": member.name, "kind": "new",
+                                     "branch": row.branch.name if row.branch else ""})
         else:
             plan.updated.append((row, member, before))
+            if old_values is not None:
+                plan.changes.append({"row": row.number, "name": member.name, "kind": "changed", "fields": [
+                    [roster.label(k) or str(Member._meta.get_field(k).verbose_name), old_values[k], _shown(member, k)]
+                    for k in sorted(changed)]})
             if "branch" in changed:
                 plan.moved.append((row, member))
     return plan
@@ -268,13 +297,15 @@ def _plan(roster: ParsedRoster, rows: list[_Row], branches: _BranchIndex, *, sys
 def scan_roster(roster: ParsedRoster, *, actor, system: bool, today: date, lock: bool, with_snapshots: bool,
           progress: Progress | None) -> tuple[Outcome, Plan]:
     errors: list[RowError] = []
+    _branch_name.cache_clear()  # names as they are now
     branches = _BranchIndex(actor=actor, system=system)
     rows, bad_rows = _check_rows(roster, branches, today=today, errors=errors, progress=progress)
     plan = _plan(roster, rows, branches, system=system, lock=lock, errors=errors, bad_rows=bad_rows,
                  with_snapshots=with_snapshots)
     errors.sort(key=lambda e: e.row)
     outcome = Outcome(total=len(roster.rows), new=len(plan.new), updated=len(plan.updated), unchanged=plan.unchanged,
-                      moved=len(plan.moved), invalid=len(bad_rows), errors=errors, notices=list(roster.notices))
+                      moved=len(plan.moved), invalid=len(bad_rows), errors=errors, notices=list(roster.notices),
+                      changes=plan.changes)
     return outcome, plan
 
 

@@ -118,6 +118,7 @@ def _store_outcome(record, outcome: Outcome) -> None:
     record.counts = outcome.counts()
     record.errors = [e.as_dict() for e in outcome.errors[:ERROR_LIMIT]]
     record.notices = outcome.notices
+    record.preview = outcome.changes
 
 
 def check_import(*, roster_import_id: int):
@@ -154,6 +155,14 @@ def confirm_import(*, roster_import) -> bool:
     """READY → QUEUED, once: a double-click or a second tab does not import twice."""
     return bool(RosterImport.objects.filter(pk=roster_import.pk, status=RosterImport.Status.READY)
                 .update(status=RosterImport.Status.QUEUED, progress=0))
+
+
+def cancel_import(*, roster_import) -> bool:
+    """取消 after the preview: READY (or INVALID) → CANCELLED once, the upload wiped (it holds full ID
+    numbers); a confirmed import can no longer be cancelled."""
+    return bool(RosterImport.objects.filter(pk=roster_import.pk, status__in=[RosterImport.Status.READY,
+                                                                             RosterImport.Status.INVALID])
+                .update(status=RosterImport.Status.CANCELLED, upload=b"", finished_at=timezone.now()))
 
 
 def commit_import(*, roster_import_id: int):

@@ -104,6 +104,55 @@
   function exemptVotersCount() { return parseInt(quorumBox.dataset.exemptVoters || "0", 10); }
   function exemptCommitteeCount() { return parseInt(quorumBox.dataset.exemptCommittee || "0", 10); }
 
+  // 全部出席: everyone back to present (approved leave stays 请假), reasons and late marks cleared.
+  var allPresent = document.getElementById("all-present");
+  if (allPresent) {
+    allPresent.addEventListener("click", function () {
+      rows.forEach(function (row) {
+        var value = row.dataset.leave === "1" ? "leave" : "present";
+        var radio = row.querySelector("input[type=radio][value=" + value + "]");
+        if (radio) radio.checked = true;
+        row.querySelectorAll("input[type=checkbox]").forEach(function (c) { c.checked = false; });
+        if (value === "present") row.querySelectorAll("input[name^=reason-]").forEach(function (i) { i.value = ""; });
+      });
+      update();
+    });
+  }
+
+  // The roster is the one of the meeting's date: when the date changes, fetch that day's rows (with
+  // that day's approved leave) and keep what was already ticked for members in both.
+  var body = document.getElementById("attendance-rows");
+  var heldAt = form.querySelector("[name=held_at]");
+  function reloadRoster() {
+    var day = (heldAt.value || "").slice(0, 10);
+    if (!body || !/^\d{4}-\d{2}-\d{2}$/.test(day) || day === body.dataset.day) return;
+    var kept = {};
+    rows.forEach(function (row) {
+      // only what someone ticked or typed: a default 出席 must not hide the new date's approved leave
+      kept[row.dataset.member] = Array.prototype.filter.call(row.querySelectorAll("input"), function (i) {
+        return i.type === "radio" ? i.checked && i.value !== "present" : i.type === "checkbox" ? i.checked : i.value;
+      }).map(function (i) { return [i.name, i.type, i.type === "radio" || i.type === "checkbox" ? true : i.value, i.value]; });
+    });
+    fetch(body.dataset.url + "?roster=" + day, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.text();
+    }).then(function (html) {
+      body.innerHTML = html;
+      body.dataset.day = day;
+      rows = Array.prototype.slice.call(body.querySelectorAll("tr[data-member]"));
+      rows.forEach(function (row) {
+        (kept[row.dataset.member] || []).forEach(function (k) {
+          var input = row.querySelector("input[name='" + k[0] + "']" + (k[1] === "radio" ? "[value='" + k[3] + "']" : ""));
+          if (!input) return;
+          if (k[1] === "radio" || k[1] === "checkbox") input.checked = true;
+          else input.value = k[2];
+        });
+      });
+      update();
+    }).catch(function () { /* the server uses the date's roster when saving anyway */ });
+  }
+  if (heldAt) heldAt.addEventListener("change", reloadRoster);
+
   form.addEventListener("change", update);
   form.addEventListener("input", function (e) { if (e.target.name && e.target.name.indexOf("vote-") === 0) update(); });
   update();

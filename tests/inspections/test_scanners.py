@@ -8,7 +8,7 @@ from django.db import connection
 from branches import services as branch_services
 from branches.models import PolicyValue
 from inspections import scanners, services
-from inspections.models import Alert, FlagAction
+from inspections.models import Alert, FlagAction, Notification
 from meetings import services as meeting_services
 from meetings.compliance import State, compliance_for_branch
 from meetings.models import Attendance, Exemption, Kind
@@ -333,8 +333,9 @@ def test_a_scan_killed_half_way_converges_to_the_same_alerts(monthly, absentee, 
     monthly(range(1, 8))
     scanners.scan_compliance(now=local(2026, 7, 2))
     reference = snapshot()
-    reference_notices = sorted(secretary_a.notifications.values_list("alert__subject", "level"))
+    reference_notices = sorted(secretary_a.notifications.values_list("alerts__subject", "level"))
     Alert.objects.all().delete()
+    Notification.objects.all().delete()
 
     calls = {"n": 0}
     real = scanners.sync_alerts.__wrapped__
@@ -353,7 +354,7 @@ def test_a_scan_killed_half_way_converges_to_the_same_alerts(monthly, absentee, 
     monkeypatch.undo()
     scanners.scan_compliance(now=local(2026, 7, 2))
     assert snapshot() == reference
-    assert sorted(secretary_a.notifications.values_list("alert__subject", "level")) == reference_notices
+    assert sorted(secretary_a.notifications.values_list("alerts__subject", "level")) == reference_notices
 
 
 def test_the_partial_unique_constraint_refuses_a_second_open_alert(tree):

@@ -96,13 +96,13 @@ def test_a_real_worker_runs_the_scan_through_redis(django_db_setup, django_db_bl
             flag = None
             while time.monotonic() < deadline and worker.poll() is None:
                 flag = Alert.objects.filter(member=absentee, kind=Alert.Kind.MEMBER_ABSENT).first()
-                if flag is not None and Notification.objects.filter(alert=flag).exists():
+                if flag is not None and Notification.objects.filter(alerts=flag).exists():
                     break
                 time.sleep(0.5)
             assert worker.poll() is None, "worker exited early"
             assert flag is not None, "the worker did not open the alert within 60 s"
             assert flag.level == Alert.Level.SERIOUS and flag.org_id == branch.pk and "需支部大会研究" in flag.explanation
-            assert Notification.objects.filter(alert=flag, recipient=secretary).count() == 1
+            assert Notification.objects.filter(alerts=flag, recipient=secretary).count() == 1
         finally:
             if worker is not None:
                 worker.terminate()  # SIGTERM: warm shutdown

@@ -59,7 +59,8 @@ def test_logging_screen_lists_the_roster_everyone_present_by_default(client, tre
 def test_logging_a_meeting_with_exceptions(client, tree, secretary_a):
     absent = make_member(tree["a"], name="缺席者")
     client.force_login(secretary_a)
-    response = client.post("/orgs/A/meetings/new/", _post(**{f"att-{absent.pk}": "absent", f"reason-{absent.pk}": "出差"}))
+    response = client.post("/orgs/A/meetings/new/", _post(**{f"att-{absent.pk}": "absent", f"reason-{absent.pk}": "出差",
+                                                               "confirm_late": "1"}))  # May is over: a 补记, confirmed
     assert response.status_code == 302
     meeting = Meeting.objects.get()
     assert dict(meeting.attendance.values_list("member__name", "status")) == {"缺席者": "absent", "李书记": "present"}
