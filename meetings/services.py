@@ -110,9 +110,9 @@ def late_entry_reason(branch: Organization, kinds, held_at: datetime, now: datet
     if now < deadline:
         return ""
     day, last = timezone.localdate(held_at), timezone.localtime(deadline).date() - timedelta(days=1)
-    return (f"会议于{day:%Y年%-m月%-d日}召开，按适用的规则应在{last:%Y年%-m月%-d日}前录入（所计入期间的最后一天或"
-            f"会后补记期的最后一天，以较晚者为准）。现在保存将标记为“补记”，记录中同时保留召开时间和录入时间，"
-            "并在记录册中注明。")
+    return (f"会议于{day:%Y年%-m月%-d日}召开，按适用于本支部的规则，记录应在{last:%Y年%-m月%-d日}结束前录入"
+            "（所计入期间的最后一天与会后补记期的最后一天，以较晚者为准）。现在保存将标记为补记，"
+            "记录中同时保留召开时间和录入时间，并在记录册中注明。")
 
 
 def approved_leave_on(branch: Organization, day) -> dict[int, Mark]:

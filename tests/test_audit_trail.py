@@ -1,5 +1,6 @@
 """Issue 11, point 5: every change through every path is audited, and the actor is kept."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -90,7 +91,7 @@ def test_admin_edit_of_a_quota_rule_is_audited(superuser_client):
     url = f"/admin/meetings/quotarule/{rule.pk}/change/"
     form = superuser_client.get(url).context["adminform"].form
     data = {name: form.initial.get(name) for name in form.fields}
-    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data = {k: ("" if v is None else json.dumps(v) if isinstance(v, list | dict) else v) for k, v in data.items()}
     data["minimum"] = rule.minimum + 1
     if data.get("effective_from"):
         data["effective_from"] = rule.effective_from.isoformat()

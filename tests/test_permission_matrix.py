@@ -48,10 +48,10 @@ ROLES = ["admin", "organizer", "viewer", "secretary", "group_leader", "member", 
 WORLD_KEYS = {
     "group-edit": "group", "member-detail": "member", "member-edit": "member", "member-transfer": "member",
     "roster-import-detail": "roster_import", "roster-import-confirm": "roster_import",
-    "roster-import-status": "roster_import", "meeting-edit": "meeting", "meeting-detail": "meeting",
+    "roster-import-status": "roster_import", "roster-import-cancel": "roster_import", "meeting-edit": "meeting", "meeting-detail": "meeting",
     "meeting-record-docx": "meeting", "leave-request": "planned", "leave-decide": "leave", "leave-cancel": "leave",
-    "exemption-decide": "exemption", "recordbook-batch": "batch", "recordbook-batch-progress": "batch",
-    "recordbook-batch-download": "batch", "flag-action": "alert", "inbox-read": "notification",
+    "exemption-decide": "exemption", "recordbook-batch": "batch", "recordbook-batch-progress": "batch", "recordbook-batch-resume": "batch",
+    "recordbook-batch-download": "batch", "flag-action": "alert", "alert-comment": "alert", "api:alert-comments": "alert", "inbox-read": "notification",
     "life-meeting": "life_meeting", "life-meeting-material": "life_meeting", "life-meeting-report": "life_meeting",
     "life-meeting-report-pdf": "life_meeting", "material-file": "material", "member-review": "review",
     "member-review-ballot": "review", "member-review-self": "review", "talk-delete": "talk",
@@ -66,7 +66,7 @@ CODE_FOR = {"recordbook-batch-create": "D2", "org-dashboard": "D2", "dashboard-e
             "dashboard-ranking": "D2", "api:org-dashboard": "D2"}
 # Pages the admin, who sees B, still gets 404 on by design (what they name is someone's own, or not there)
 ADMIN_NOT_FOUND = {
-    "roster-import-detail", "roster-import-status", "roster-import-confirm",  # one's own uploads only
+    "roster-import-detail", "roster-import-status", "roster-import-confirm", "roster-import-cancel",  # one's own uploads
     "recordbook-batch-download",  # the zip is not generated yet
     "inbox-read",  # one's own notices only
     "material-file",  # a material without an uploaded file

@@ -11,7 +11,7 @@ from django.utils import timezone
 from branches.models import Organization, PartyGroup
 from meetings.attendance import YearMark, meeting_quorums, summarize
 from meetings.compliance import RuleState, compliance_for_branch
-from meetings.models import Attendance, Exemption, Kind, Meeting
+from meetings.models import Attendance, Exemption, Kind, Meeting, ResolutionItem
 from meetings.periods import local_midnight
 from members.models import Member
 from members.selectors import BranchFacts, branch_facts, roster_at
@@ -125,6 +125,10 @@ def _meeting_record(meeting: Meeting, kind_order: list[str]) -> MeetingRecord:
     )
 
 
+# ordered by position only: the model's ordering by meeting would join meetings without the branch key
+_ITEMS = Prefetch("resolution_items", queryset=ResolutionItem.objects.order_by("position"))
+
+
 def load_source(*, branch: Organization, year: int, now: datetime) -> BookSource:
     """The branch-year's records in a constant number of queries (asserted in the tests)."""
     if not branch.is_branch:
@@ -141,7 +145,7 @@ def load_source(*, branch: Organization, year: int, now: datetime) -> BookSource
         .only("id", "status", "held_at", "ended_at", "place", "topic", "lecturer", "minutes", "resolutions",
               "guests", "late_entry", "recorded_at", "host", "recorder", "party_group", "host__name",
               "recorder__name", "party_group__name", "exempt_voters", "exempt_committee")
-        .prefetch_related("kinds", Prefetch("attendance", queryset=attendance), "resolution_items")
+        .prefetch_related("kinds", Prefetch("attendance", queryset=attendance), _ITEMS)
         .order_by("held_at", "pk")
     )
     kind_order = list(Kind.values)
@@ -173,6 +177,6 @@ def load_source(*, branch: Organization, year: int, now: datetime) -> BookSource
 def meeting_record(meeting_id: int) -> MeetingRecord:
     attendance = Attendance.objects.select_related("member").order_by("member__name", "member_id")
     meeting = (Meeting.objects.select_related("host", "recorder", "party_group")
-               .prefetch_related("kinds", Prefetch("attendance", queryset=attendance), "resolution_items")
+               .prefetch_related("kinds", Prefetch("attendance", queryset=attendance), _ITEMS)
                .get(pk=meeting_id))
     return _meeting_record(meeting, list(Kind.values))

@@ -24,7 +24,8 @@ def _default_policy(transactional_db):
 
     for module in ("branches.migrations.0003_default_policy_values", "meetings.migrations.0002_default_quota_rules",
                    "meetings.migrations.0005_campaign_rules", "meetings.migrations.0007_i12_rule_article_text",
-                   "meetings.migrations.0007_i15_counted_kinds", "reviews.migrations.0002_campaign_policy_values",
+                   "meetings.migrations.0007_i15_counted_kinds", "meetings.migrations.0011_merge_issue_12",
+                   "reviews.migrations.0002_campaign_policy_values",
                    "inspections.migrations.0002_scanner_policy_values"):
         importlib.import_module(module).seed(apps, None)
 

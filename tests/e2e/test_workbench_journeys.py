@@ -81,7 +81,8 @@ def test_secretary_approves_a_leave_and_makes_up_an_overdue_period_from_its_aler
     assert "已批准王党员的请假" in page.inner_text(".alert")
 
     alerts = page.locator("section.card", has=page.locator("h3", has_text="预警"))
-    alerts.locator("a", has_text="去补记").first.click()
+    # an overdue period (one still in its 补记 window is recorded in time: no warning, not 补记)
+    alerts.locator("li", has=page.locator(".badge", has_text="逾期")).locator("a", has_text="去补记").first.click()
     page.wait_for_url(re.compile(r".*/meetings/new/\?kind=.*&held=.*"))
     assert page.locator("#kinds input:checked").count() == 1
     page.fill("#id_topic", "补记：学习党章")

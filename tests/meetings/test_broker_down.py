@@ -21,10 +21,10 @@ def _broker_down(*args, **kwargs):
     raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
 
-def test_broker_down_fails_the_batch_instead_of_500(client, tree, viewer, monkeypatch,
+def test_broker_down_fails_the_batch_instead_of_500(client, tree, organizer, monkeypatch,
                                                     django_capture_on_commit_callbacks):
     monkeypatch.setattr(tasks.render_recordbook_batch, "delay", _broker_down)
-    client.force_login(viewer)
+    client.force_login(organizer)  # the 党委's inspecting role starts batches
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("recordbook-batch-create", args=["D1"]), {"year": 2026})
     batch = RecordBookBatch.objects.get()
@@ -36,10 +36,11 @@ def test_broker_down_fails_the_batch_instead_of_500(client, tree, viewer, monkey
 
 def test_stale_batches_are_failed_once_and_fresh_ones_left_alone(tree):
     now = timezone.now()
+    # one active batch per organization and year: three years
     stale = RecordBookBatch.objects.create(org=tree["d1"], year=2026, created_at=now - timedelta(minutes=46))
-    running = RecordBookBatch.objects.create(org=tree["d1"], year=2026, status=RecordBookBatch.Status.RUNNING,
+    running = RecordBookBatch.objects.create(org=tree["d1"], year=2025, status=RecordBookBatch.Status.RUNNING,
                                              created_at=now - timedelta(hours=3))
-    fresh = RecordBookBatch.objects.create(org=tree["d1"], year=2026, created_at=now - timedelta(minutes=44))
+    fresh = RecordBookBatch.objects.create(org=tree["d1"], year=2024, created_at=now - timedelta(minutes=44))
     assert fail_stale_batches(now=now, older_than_minutes=45) == 2
     assert fail_stale_batches(now=now, older_than_minutes=45) == 0
     statuses = dict(RecordBookBatch.objects.values_list("pk", "status"))

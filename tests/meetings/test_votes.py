@@ -99,7 +99,8 @@ def test_editing_without_items_keeps_them_and_dropping_the_voting_kind_removes_t
 def _post(**overrides):
     data = {"kinds": ["branch_assembly"], "held_at": "2026-05-08T09:00", "ended_at": "", "place": "活动室",
             "topic": "五月党员大会", "party_group": "", "host": "", "recorder": "", "lecturer": "", "guests": "",
-            "minutes": "", "resolutions": ""}
+            "minutes": "", "resolutions": "",
+            "confirm_late": "1"}  # a past date: the form's 补记 warning is tested in test_meeting_form
     data.update(overrides)
     return data
 

@@ -142,16 +142,21 @@ def test_an_unsupported_file_type_is_refused(tree):
 # ---------------------------------------------------------------- row errors: nothing written
 
 
+def _rows_with_a_numeric_id():
+    rows = rows_of(1)
+    while not rows[0]["公民身份证号"].isdigit():  # a number ending in X cannot be a numeric cell at all
+        rows = rows_of(1)
+    return rows
+
+
 def test_numeric_id_cell_is_rejected_because_excel_destroyed_its_digits(tree, admin_user):
-    err = _only_error(_rejected(xlsx_bytes(rows_of(1), id_as_number=True), "a.xlsx", admin_user))
+    err = _only_error(_rejected(xlsx_bytes(_rows_with_a_numeric_id(), id_as_number=True), "a.xlsx", admin_user))
     assert (err.row, err.column) == (2, "公民身份证号")
     assert "数字格式" in err.message and "15位" in err.message and "文本" in err.message
 
 
 def test_numeric_id_cell_in_xls_is_rejected_too(tree, admin_user):
-    rows = rows_of(1)
-    while not rows[0]["公民身份证号"].isdigit():  # a number ending in X cannot be a numeric cell at all
-        rows = rows_of(1)
+    rows = _rows_with_a_numeric_id()
     content = xls_bytes(rows, raw_cells={(0, "公民身份证号"): float(rows[0]["公民身份证号"])})
     assert "数字格式" in _only_error(_rejected(content, "a.xls", admin_user)).message
 
