@@ -131,7 +131,7 @@ def seed_tree(rng: random.Random, *, branches: int, today: date) -> tuple[list[O
     for d, count in zip(districts, per_district, strict=True):
         for g in range(count // 25):
             unit, sector, branch_name = GENERAL_UNITS[(g + d.pk) % len(GENERAL_UNITS)]
-            unit_name = unit(d.name[4:-2], rng.choice(PLACES))
+            unit_name = unit(d.name[5:-2], rng.choice(PLACES))  # "中共临江市江城区委" → 江城
             generals.append(Organization(code=f"{d.code}G{g + 1:02d}", name=f"{unit_name}党总支",
                                          kind=Organization.Kind.GENERAL_BRANCH, sector=sector))
             general_parents.append(d)
