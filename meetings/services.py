@@ -219,10 +219,17 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.save()
     _save_kinds(meeting, kinds)
     _write_attendance(meeting, attendance)
+    if votes is None and before is not None:
+        # Kept items are re-checked against the attendance now recorded (their base is a snapshot); a vote
+        # already confirmed without quorum stays confirmed.
+        kept = list(meeting.resolution_items.all())
+        if kept and not set(kinds) & set(VOTING_KINDS):
+            meeting.resolution_items.all().delete()  # no longer a meeting that votes
+        elif kept:
+            votes = [Vote(i.text, i.votes_for, i.votes_against, i.votes_abstain) for i in kept]
+            confirm_without_quorum = confirm_without_quorum or any(i.without_quorum for i in kept)
     if votes is not None:
         _write_votes(meeting, votes, confirm_without_quorum=confirm_without_quorum)
-    elif before is not None and not set(kinds) & set(VOTING_KINDS):
-        meeting.resolution_items.all().delete()  # no longer a meeting that votes
     if before is None:
         audit.record_create(actor=actor, instance=meeting, source=source)
     else:
