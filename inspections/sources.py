@@ -49,18 +49,32 @@ def _held(now: datetime, start: date) -> Q:
 
 _MONTH = TruncMonth("meeting__held_at", output_field=DateField())
 
-# A missed meeting is excused by 请假 with a 事由 (approved leave fills the row as 请假 with its reason),
-# or by an approved leave request the row does not show yet; anything else missed is 无故.
-_EXCUSED = (Q(status=Attendance.Status.LEAVE) & ~Q(reason="")) | Exists(LeaveRequest.objects.filter(
-    member_id=OuterRef("member_id"), meeting_id=OuterRef("meeting_id"), status=LeaveRequest.Status.APPROVED))
+# A missed meeting is excused by 请假 with a 事由 (an approved leave fills the row as 请假 with its reason),
+# or by an approved leave request for it even where the row was marked 缺席; anything else missed is 无故.
+_EXCUSED_ROW = Q(status=Attendance.Status.LEAVE) & ~Q(reason="")
 
 
 def _month_rows(attendance):
     """(member id, month, expected, present, unexcused misses) per member and month of `attendance`."""
     return list(attendance.values("member_id", month=_MONTH)
                 .annotate(n=Count("id"), present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
-                          unexcused=Count("id", filter=~Q(status=Attendance.Status.PRESENT) & ~_EXCUSED))
+                          unexcused=Count("id", filter=~Q(status=Attendance.Status.PRESENT) & ~_EXCUSED_ROW))
                 .values_list("member_id", "month", "n", "present", "unexcused"))
+
+
+def _absent_with_leave(attendance) -> dict[tuple[int, date], int]:
+    """{(member id, month): 缺席 rows of `attendance` covered by an approved leave request} — a join
+    from the (small) approved-leave table rather than a subquery per attendance row."""
+    approved = LeaveRequest.objects.filter(member_id=OuterRef("member_id"), meeting_id=OuterRef("meeting_id"),
+                                           status=LeaveRequest.Status.APPROVED)
+    return {(member_id, month): n for member_id, month, n in
+            attendance.filter(Exists(approved), status=Attendance.Status.ABSENT)
+            .values("member_id", month=_MONTH).annotate(n=Count("id")).values_list("member_id", "month", "n")}
+
+
+def _fold_leave(rows, covered: dict[tuple[int, date], int]):
+    return [(member_id, month, n, present, unexcused - covered.get((member_id, month), 0))
+            for member_id, month, n, present, unexcused in rows]
 
 
 def _combine(rows, exemptions, justified, months: list[date], members: dict[int, MemberMonths]) -> None:
@@ -117,7 +131,8 @@ class AttendanceSource:
         ids_all = list(members)
         for i in range(0, len(ids_all), IN_CHUNK):
             ids = ids_all[i:i + IN_CHUNK]
-            rows += _month_rows(Attendance.objects.filter(_held(now, start), member_id__in=ids))
+            held = Attendance.objects.filter(_held(now, start), member_id__in=ids)
+            rows += _fold_leave(_month_rows(held), _absent_with_leave(held))
             exemptions += Exemption.objects.filter(member_id__in=ids, status=Exemption.Status.APPROVED,
                                                    starts_on__lte=months[0], ends_on__gte=start
                                                    ).values_list("member_id", "starts_on", "ends_on")
@@ -134,8 +149,9 @@ def theme_day_facts(*, branch_ids: list[int], months: list[date], now: datetime)
     if not branch_ids or not months:
         return {}
     start = min(months)
-    rows = _month_rows(Attendance.objects.filter(_held(now, start), meeting__kinds__kind=Kind.THEME_DAY,
-                                                 member__branch_id__in=branch_ids, member__status=Member.Status.NORMAL))
+    held = Attendance.objects.filter(_held(now, start), meeting__kinds__kind=Kind.THEME_DAY,
+                                     member__branch_id__in=branch_ids, member__status=Member.Status.NORMAL)
+    rows = _fold_leave(_month_rows(held), _absent_with_leave(held))
     members = {pk: MemberMonths(pk, name, branch_id) for pk, name, branch_id in
                Member.objects.filter(branch_id__in=branch_ids, status=Member.Status.NORMAL)
                .values_list("pk", "name", "branch_id")}

@@ -112,5 +112,11 @@ class ExemptionForm(forms.Form):
         self.fields["member"].queryset = branch.members.filter(status=Member.Status.NORMAL).order_by("name")
 
 
+class VoteConsentForm(forms.Form):
+    consent_on = DateField(label="上级党组织同意日期", error_messages={"required": "请填写上级党组织同意日期。"})
+    reference = forms.CharField(label="文号或说明", max_length=200, error_messages={
+        "required": "请填写上级党组织同意的文号或说明。", "max_length": "文号或说明不超过200字。"})
+
+
 def default_held_at():
     return timezone.localtime().replace(minute=0, second=0, microsecond=0)

@@ -263,10 +263,17 @@ def record_meeting(*, actor, branch: Organization, kinds: list[str], held_at: da
     meeting.save()
     _save_kinds(meeting, kinds)
     _write_attendance(meeting, attendance)
+    if votes is None and before is not None:
+        # Kept items are re-checked against the attendance now recorded (their base is a snapshot); a vote
+        # already confirmed without quorum stays confirmed.
+        kept = list(meeting.resolution_items.all())
+        if kept and not set(kinds) & set(VOTING_KINDS):
+            meeting.resolution_items.all().delete()  # no longer a meeting that votes
+        elif kept:
+            votes = [Vote(i.text, i.votes_for, i.votes_against, i.votes_abstain) for i in kept]
+            confirm_without_quorum = confirm_without_quorum or any(i.without_quorum for i in kept)
     if votes is not None:
         _write_votes(meeting, votes, confirm_without_quorum=confirm_without_quorum)
-    elif before is not None and not set(kinds) & set(VOTING_KINDS):
-        meeting.resolution_items.all().delete()  # no longer a meeting that votes
     after = audit_state(meeting)
     if before is None:
         audit.record_create(actor=actor, instance=meeting, source=source, state=after)
@@ -428,6 +435,34 @@ def decide_exemption(*, actor, exemption: Exemption, approve: bool, now: datetim
     audit.record_update(actor=actor, instance=exemption, before=before, source=source)
     if approve:
         announce_branch_change([exemption.branch_id], years=range(exemption.starts_on.year, exemption.ends_on.year + 1))
+    return exemption
+
+
+@transaction.atomic
+def record_vote_consent(*, actor, exemption: Exemption, consent_on: date, reference: str, now: datetime,
+                        source: str = "web") -> Exemption:
+    """Record the upper level's consent to leave an exempted member out of 应到会有表决权的党员 (§2.2 "who may
+    be left out": 经上级党组织同意). Meetings recorded from `consent_on` on use it; recorded ones keep their
+    snapshot until re-saved. Whether the exemption's category may be left out at all is policy data
+    (meetings.selectors.leaves_vote_base): the consent is kept either way, and the page says which."""
+    exemption = Exemption.objects.select_for_update().get(pk=exemption.pk)
+    if not has_perm(actor, Perm.RECORD, exemption.branch):
+        raise PermissionDenied("只有党支部书记、副书记或组织委员可以登记上级党组织的意见。")
+    errors = {}
+    if exemption.member_id is None:
+        errors["consent_on"] = "上级同意不计入表决基数只适用于党员个人，不适用于整个党支部。"
+    elif exemption.status != Exemption.Status.APPROVED:
+        errors["consent_on"] = "请先批准该暂不参加组织生活申请。"
+    if consent_on > timezone.localdate(now):
+        errors["consent_on"] = "同意日期不能晚于今天。"
+    if not reference.strip():
+        errors["reference"] = "请填写上级党组织同意的文号或说明。"
+    if errors:
+        raise ValidationError(errors)
+    before = audit.snapshot(exemption)
+    exemption.upper_consent_on, exemption.upper_consent_ref = consent_on, reference.strip()[:200]
+    exemption.save(update_fields=["upper_consent_on", "upper_consent_ref"])
+    audit.record_update(actor=actor, instance=exemption, before=before, source=source)
     return exemption
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("leave/<int:pk>/decide/", views.leave_decide, name="leave-decide"),
     path("leave/<int:pk>/cancel/", views.leave_cancel, name="leave-cancel"),
     path("exemptions/<int:pk>/decide/", views.exemption_decide, name="exemption-decide"),
+    path("exemptions/<int:pk>/consent/", views.exemption_consent, name="exemption-consent"),
     # Record book (《基层党支部活动情况记录册》): one branch as a PDF, a 党委's branches as a zip.
     path("orgs/<slug:code>/recordbook/", views.recordbook_page, name="recordbook"),
     path("orgs/<slug:code>/recordbook/<int:year>.pdf", views.recordbook_pdf, name="recordbook-pdf"),

@@ -92,3 +92,52 @@ def test_admin_pages_open_for_a_superuser(client, tree):
     for url in ["/admin/", "/admin/meetings/quotarule/", "/admin/meetings/meeting/", "/admin/branches/organization/",
                 "/admin/members/member/", "/admin/core/auditentry/", "/admin/branches/policyvalue/"]:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_seed_demo_data_reads_like_real_branches():
+    """Issue 15 point 11: posts, 预备党员, ages and jobs, 党总支 and their branches, varied minutes."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from orglife.demo.people import DISTRICTS
+
+    # 300 branches: 25 a district, enough for each district to have a 党总支
+    call_command("seed_demo", "--branches", "300", "--members-per-branch", "8", "--months", "2", "--seed", "5")
+    today = timezone.localdate()
+    members = list(Member.objects.all())
+
+    def age(m, on):
+        return on.year - m.birth_date.year - ((on.month, on.day) < (m.birth_date.month, m.birth_date.day))
+
+    # only 正式党员 hold 书记/委员 posts; each branch has exactly one 书记
+    assert not [m for m in members if m.party_post in Member.COMMITTEE_POSTS and m.category != "full"]
+    for branch in Organization.objects.filter(kind="branch"):
+        assert branch.members.filter(party_post="secretary").count() == 1
+    # 预备党员 about 5–8 %, accepted as adults within the last two years
+    probationary = [m for m in members if m.category == "probationary"]
+    assert 0.04 <= len(probationary) / len(members) <= 0.09, len(probationary) / len(members)
+    assert all(m.joined_on > date(today.year - 2, today.month, 1) for m in probationary)
+    assert all(age(m, m.joined_on) >= 18 for m in members)
+    assert all(m.confirmed_on is None or m.confirmed_on <= today for m in members)
+    # jobs consistent with age
+    assert not [m for m in members if m.job == "学生" and age(m, today) > 30]
+    assert not [m for m in members if m.job == "离退休人员" and age(m, today) < 50]
+    assert all(m.job == "离退休人员" for m in members if age(m, today) >= 60)
+    # a 党总支 holds branches of its own unit, named naturally
+    generals = Organization.objects.filter(kind="general_branch")
+    assert generals.exists()
+    for general in generals:
+        unit = general.name.removesuffix("党总支")
+        assert unit[:2] in {"临江", *(d[:2] for d in DISTRICTS)}, general.name  # "江城区人民医院党总支", not "市江城区…"
+        for branch in Organization.objects.filter(parent=general):
+            assert branch.name.startswith(unit) and branch.sector == general.sector, (general.name, branch.name)
+    # minutes, places and topics vary
+    held = Meeting.objects.filter(status="held")
+    assert held.values("topic").distinct().count() >= 24
+    assert held.values("place").distinct().count() >= 8
+    assert held.values("minutes").distinct().count() >= 30
+    # the committee snapshot on attendance follows the posts
+    assert Attendance.objects.filter(committee=True).exists()
+    assert not Attendance.objects.filter(committee=True, member__party_post="member").exists()

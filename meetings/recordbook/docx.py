@@ -37,6 +37,7 @@ def meeting_docx(*, meeting: Meeting, branch_name: str) -> tuple[bytes, str]:
         ("应到人数", f"{record.expected}人"),
         ("实到人数", f"{record.present}人（正式党员{record.present_full}人，预备党员{record.present_probationary}人）"),
         ("缺席人员及原因", absentees), ("出席人员", "、".join(record.attendees) or "无"),
+        *(("到会情况", line) for line in record.quorums),
         ("列席人员", record.guests or "无"), ("会议主题", record.topic),
     ]
     table = document.add_table(rows=len(rows), cols=2)
@@ -45,8 +46,12 @@ def meeting_docx(*, meeting: Meeting, branch_name: str) -> tuple[bytes, str]:
         row.cells[0].text, row.cells[1].text = label, value
     for title, paragraphs, empty in (("会议记录", record.minutes, "未录入会议记录。"), ("决议事项", record.resolutions, "无。")):
         document.add_heading(title, level=2)
-        for text in paragraphs or (empty,):
+        for text in paragraphs or (() if title == "决议事项" and record.votes else (empty,)):
             document.add_paragraph(text)
+    if record.votes:
+        document.add_heading("表决情况", level=2)
+        for number, text, verdict in record.votes:
+            document.add_paragraph(f"{number}. {text}：{verdict}")
     document.add_paragraph("")
     document.add_paragraph("主持人（签字）：____________　　记录人（签字）：____________")
     buffer = io.BytesIO()

@@ -14,7 +14,7 @@ from branches.permissions import Perm, has_perm
 from branches.selectors import visible_orgs
 from core.forms import apply_service_errors
 from meetings import services
-from meetings.forms import ExemptionForm, LeaveForm
+from meetings.forms import ExemptionForm, LeaveForm, VoteConsentForm
 from meetings.models import Exemption, LeaveRequest, Meeting
 from meetings.selectors import upcoming_meetings_for, visible_leave_requests, visible_meetings
 
@@ -121,6 +121,24 @@ def exemption_decide(request, exemption):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, "已审批。")
+    return redirect("exemption-list", code=exemption.branch.code)
+
+
+@record_page(Perm.VIEW, load=_visible_exemptions)
+@require_POST
+def exemption_consent(request, exemption):
+    """The upper level's consent to leave an exempted member out of the vote base (§2.2), as recorded by the branch."""
+    form = VoteConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("exemption-list", code=exemption.branch.code)
+    try:
+        services.record_vote_consent(actor=request.user, exemption=exemption, now=timezone.now(),
+                                     consent_on=form.cleaned_data["consent_on"], reference=form.cleaned_data["reference"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已登记上级党组织意见。")
     return redirect("exemption-list", code=exemption.branch.code)
 
 

@@ -57,7 +57,6 @@
       var ok = votersPresent * 2 > base;
       notes.push([ok, "支部党员大会：应到会有表决权的党员 " + base + " 人" + ofWhom(exemptVoters) + "，实到 " +
         votersPresent + " 人，" + (ok ? "超过半数，可以进行表决。" : "未超过半数，不能进行表决。")]);
-      quorumBox.dataset.assemblyBase = base;
     }
     if (kinds.indexOf("branch_committee") >= 0) {
       // the committee's own members, even when the whole branch attends a meeting of several kinds

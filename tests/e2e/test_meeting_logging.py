@@ -74,3 +74,29 @@ def test_secretary_logs_a_thirty_member_assembly_in_few_interactions(page, tree,
     assert "实到 27" in page.inner_text(".stats")
     print(f"\nINTERACTIONS logging a 30-member 支部党员大会: {person.count} (goal ≤ {INTERACTION_GOAL})")
     assert person.count <= INTERACTION_GOAL
+
+
+def test_the_form_shows_each_vote_and_the_committee_quorum_live(page, tree, secretary_a):
+    """Issue 15 points 9–10: the vote outcome against 应到会有表决权的党员 as the tally is typed, and the
+    支委会 quorum of the committee alone when the meeting is also a 党员大会."""
+    members = [make_member(tree["a"], name=f"党员{i:02d}") for i in range(9)]  # + the secretary: 10 voters
+    committee = [make_member(tree["a"], name=f"委员{i}", party_post="committee_member") for i in range(2)]
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "secretary_a")
+    page.fill("#id_password", "pass12345")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto("/orgs/A/meetings/new/")
+    page.check("#kinds input[value=branch_assembly]")
+    page.check("#kinds input[value=branch_committee]")
+    for member in committee:
+        page.check(f"input[name=att-{member.pk}][value=absent]")
+    quorum = page.inner_text("#quorum")
+    assert "应到会有表决权的党员 12 人，实到 10 人" in quorum
+    assert "支委会：应到委员 3 人，实到 1 人，未超过半数" in quorum  # the committee, not the 12 present members
+    page.fill("input[name=vote-text-0]", "接收张三为预备党员")
+    page.fill("input[name=vote-for-0]", "6")
+    assert page.inner_text("tr[data-vote-row='0'] .vote-verdict").startswith("未通过")  # 6 of 12 is not more than half
+    page.fill("input[name=vote-for-0]", "7")
+    assert page.inner_text("tr[data-vote-row='0'] .vote-verdict").startswith("通过")
+    assert members  # the roster behind the figures

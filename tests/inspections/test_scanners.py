@@ -11,10 +11,10 @@ from inspections import scanners, services
 from inspections.models import Alert, FlagAction, Notification
 from meetings import services as meeting_services
 from meetings.compliance import State, compliance_for_branch
-from meetings.models import Attendance, Exemption, Kind
+from meetings.models import Attendance, Exemption, Kind, LeaveRequest
 from members.models import Member
 from tests.factories import make_member
-from tests.inspections.conftest import LEAVE
+from tests.inspections.conftest import ABSENT, LEAVE
 from tests.meetings.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +134,15 @@ def test_a_month_whose_every_miss_was_excused_ends_the_run(monthly, absentee):
     monthly([3], mark=LEAVE)
     scanners.scan_member_clock(now=local(2026, 7, 1))
     assert open_alerts(K.MEMBER_ABSENT).get().months == 3  # April–June
+
+
+def test_an_approved_leave_request_excuses_a_row_marked_absent(monthly, absentee, record, tree):
+    monthly([12], mark=None, year=2025)
+    monthly([1, 2, 4, 5, 6])
+    march = record(tree["a"], [Kind.THEME_DAY], local(2026, 3, 10, 9), attendance={absentee.pk: ABSENT})
+    LeaveRequest.objects.create(member=absentee, meeting=march, reason="住院", status=LeaveRequest.Status.APPROVED)
+    scanners.scan_member_clock(now=local(2026, 7, 1))
+    assert open_alerts(K.MEMBER_ABSENT).get().months == 3  # March excused: April–June
 
 
 def test_leave_without_a_reason_excuses_nothing(monthly, absentee):

@@ -112,3 +112,42 @@ def test_an_exempted_committee_member_stays_a_committee_member(branch, record, s
     meeting = record(branch, ["branch_committee"], HELD)
     (q,) = meeting_quorums(meeting)
     assert (q.expected, q.present, meeting.exempt_committee) == (4, 3, 1)
+
+
+# --- recording the upper level's consent on an existing exemption ------------------------------------
+
+def test_the_branch_records_the_consent_later_and_later_meetings_use_it(branch, record, secretary_a, client):
+    ex = exempt(branch, secretary_a, "外派者", "abroad")
+    assert record(branch, ["branch_assembly"], HELD).exempt_voters == 1
+    client.force_login(secretary_a)
+    response = client.post(f"/exemptions/{ex.pk}/consent/", {"consent_on": "2026-05-10", "reference": "区委组织部函〔2026〕5号"})
+    assert response.status_code == 302
+    ex.refresh_from_db()
+    assert (ex.upper_consent_on, ex.upper_consent_ref) == (date(2026, 5, 10), "区委组织部函〔2026〕5号")
+    assert record(branch, ["branch_assembly"], local(2026, 5, 12, 19)).exempt_voters == 0
+    page = client.get("/orgs/A/exemptions/").content.decode()
+    assert "同意不计入表决基数" in page and "区委组织部函〔2026〕5号" in page
+
+
+@pytest.mark.parametrize(("data", "fragment"), [
+    ({"consent_on": "", "reference": "x"}, "请填写上级党组织同意日期"),
+    ({"consent_on": "2026-05-10", "reference": ""}, "文号或说明"),
+    ({"consent_on": "2099-01-01", "reference": "x"}, "不能晚于今天"),
+])
+def test_bad_consent_is_refused_with_a_chinese_message(branch, secretary_a, client, data, fragment):
+    ex = exempt(branch, secretary_a, "外派者", "abroad")
+    client.force_login(secretary_a)
+    response = client.post(f"/exemptions/{ex.pk}/consent/", data, follow=True)
+    assert fragment in response.content.decode()
+    ex.refresh_from_db()
+    assert ex.upper_consent_on is None
+
+
+def test_an_outsider_cannot_record_consent(branch, secretary_a, secretary_b, member_a, client):
+    ex = exempt(branch, secretary_a, "外派者", "abroad")
+    client.force_login(secretary_b)
+    assert client.post(f"/exemptions/{ex.pk}/consent/", {"consent_on": "2026-05-10", "reference": "x"}).status_code == 404
+    client.force_login(member_a)  # a member of the branch may not record it
+    assert client.post(f"/exemptions/{ex.pk}/consent/", {"consent_on": "2026-05-10", "reference": "x"}).status_code in (403, 404)
+    ex.refresh_from_db()
+    assert ex.upper_consent_on is None

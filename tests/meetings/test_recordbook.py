@@ -387,6 +387,20 @@ def test_meeting_docx_has_every_minute_field(client, book_year, secretary_a):
     assert "党课：党章第一章。" in text and "主持人（签字）" in text
 
 
+def test_meeting_docx_prints_the_quorum_and_the_votes(book_with_votes_and_registers):
+    from docx import Document
+
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.get(topic="十月党员大会")
+    content, _name = recordbook.meeting_docx(meeting=meeting, branch_name="兴隆社区党支部")
+    document = Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert "到会情况" in cells and any("不能进行表决" in c for c in cells)
+    assert "1. 调整活动时间：赞成1票" in text and "未达法定人数，经确认保存" in text
+
+
 def test_meeting_docx_marks_late_entries(book_year):
     from docx import Document
 

@@ -94,6 +94,17 @@ def test_editing_without_items_keeps_them_and_dropping_the_voting_kind_removes_t
     assert not ResolutionItem.objects.exists()
 
 
+def test_changed_attendance_rechecks_the_kept_items(tree, voters):
+    meeting = record(tree["a"], [Vote("事项", 6)])
+    absent = {m.pk: Mark(status="absent") for m in voters[:5]}  # quorum lost: the kept vote needs confirming
+    with pytest.raises(ValidationError, match="未超过半数"):
+        record(tree["a"], None, attendance=absent, meeting=meeting)
+    record(tree["a"], None, attendance=absent, meeting=meeting, confirm=True)
+    assert meeting.resolution_items.get().without_quorum
+    record(tree["a"], None, meeting=meeting)  # confirmed once, it stays confirmed on a later correction
+    assert meeting.resolution_items.get().without_quorum
+
+
 # --- the form -------------------------------------------------------------------------------------
 
 def _post(**overrides):
