@@ -16,6 +16,7 @@ from django.utils import timezone
 from branches.models import Organization
 from branches.permissions import Perm, require
 from branches.selectors import branches_under
+from core import audit
 from meetings.models import RecordBookBatch, RecordBookBatchItem, StoredBook
 from meetings.recordbook.source import RecordBookError
 from meetings.recordbook.store import book_filename, ensure_book
@@ -38,12 +39,13 @@ def request_batch(*, actor, org: Organization, year: int) -> tuple[RecordBookBat
         return active, False
     failed = RecordBookBatch.objects.filter(org=org, year=year).first()  # the latest (Meta.ordering)
     if failed is not None and failed.status == RecordBookBatch.Status.FAILED:
-        return resume_batch(failed), True
+        return resume_batch(failed, actor=actor), True
     try:
         with transaction.atomic():
             batch = RecordBookBatch.objects.create(org=org, year=year, total=0,
                                                    requested_by=actor if getattr(actor, "pk", None) else None)
             _add_items(batch)
+            audit.record_create(actor=actor, instance=batch)  # who asked for a 党委's books, and when
     except IntegrityError:  # a concurrent identical request won the race: share its batch
         return RecordBookBatch.objects.get(org=org, year=year, status__in=ACTIVE), False
     return batch, True
@@ -56,13 +58,15 @@ def _add_items(batch: RecordBookBatch) -> None:
     batch.total = len(branch_ids)
 
 
-def resume_batch(batch: RecordBookBatch) -> RecordBookBatch:
+def resume_batch(batch: RecordBookBatch, *, actor=None) -> RecordBookBatch:
     """Put a failed batch back in the queue: its failed items become pending, the done ones stay."""
+    before = audit.snapshot(batch)
     with transaction.atomic():
         batch.items.filter(status=Item.FAILED).update(status=Item.PENDING, error="")
         RecordBookBatch.objects.filter(pk=batch.pk).update(status=RecordBookBatch.Status.PENDING, error="",
                                                            finished_at=None)
-    batch.refresh_from_db()
+        batch.refresh_from_db()
+        audit.record_update(actor=actor, instance=batch, before=before)
     return batch
 
 

@@ -142,6 +142,11 @@ def test_two_identical_requests_share_one_batch(client, committee, organizer, ad
             locations.append(client.post(url, {"year": YEAR})["Location"])
     batch = RecordBookBatch.objects.get()
     assert set(locations) == {reverse("recordbook-batch", args=[batch.pk])} and sent == [batch.pk]
+    from core.models import AuditEntry
+
+    entry = AuditEntry.objects.get(target_id=str(batch.pk), action=AuditEntry.Action.CREATE,
+                                   target_type__icontains="recordbookbatch")
+    assert entry.actor == organizer
     assert batch.items.count() == 6
     client.post(url, {"year": YEAR - 1})  # another year is another batch
     assert RecordBookBatch.objects.count() == 2
