@@ -6,8 +6,9 @@
     zip_members     the (name, storage path) pairs the download streams (meetings.recordbook.zipstream)
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -36,7 +37,7 @@ def request_batch(*, actor, org: Organization, year: int) -> tuple[RecordBookBat
         raise RecordBookError("批量导出用于党委或党总支；单个党支部请直接下载记录册。")
     active = RecordBookBatch.objects.filter(org=org, year=year, status__in=ACTIVE).first()
     if active is not None:
-        return active, False
+        return active, is_stalled(active)  # a stalled batch is sent again: only its missing books render
     failed = RecordBookBatch.objects.filter(org=org, year=year).first()  # the latest (Meta.ordering)
     if failed is not None and failed.status == RecordBookBatch.Status.FAILED:
         return resume_batch(failed, actor=actor), True
@@ -49,6 +50,14 @@ def request_batch(*, actor, org: Organization, year: int) -> tuple[RecordBookBat
     except IntegrityError:  # a concurrent identical request won the race: share its batch
         return RecordBookBatch.objects.get(org=org, year=year, status__in=ACTIVE), False
     return batch, True
+
+
+def is_stalled(batch: RecordBookBatch, now: datetime | None = None) -> bool:
+    """Running (or queued) with no branch finished for RECORDBOOK_BATCH_STALL_MINUTES."""
+    if batch.status not in ACTIVE:
+        return False
+    since = batch.progress_at or batch.created_at
+    return (now or timezone.now()) - since > timedelta(minutes=settings.RECORDBOOK_BATCH_STALL_MINUTES)
 
 
 def _add_items(batch: RecordBookBatch) -> None:
@@ -77,7 +86,8 @@ def begin_batch(batch_id: int) -> list[int]:
         return []
     if not batch.items.exists():  # a batch made before items existed (or by hand): list its branches now
         _add_items(batch)
-    RecordBookBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(status=RecordBookBatch.Status.RUNNING)
+    RecordBookBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(status=RecordBookBatch.Status.RUNNING,
+                                                                          progress_at=timezone.now())
     pending = list(batch.items.exclude(status=Item.DONE).order_by("pk").values_list("branch_id", flat=True))
     if not pending:
         _record_progress(batch_id)
@@ -109,7 +119,7 @@ def _record_progress(batch_id: int) -> None:
     """Write done/total; the last item to finish closes the batch (done, or failed if any item failed)."""
     counts = RecordBookBatchItem.objects.filter(batch_id=batch_id).aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status=Item.DONE)), failed=Count("pk", filter=Q(status=Item.FAILED)))
-    RecordBookBatch.objects.filter(pk=batch_id).update(done=counts["done"])
+    RecordBookBatch.objects.filter(pk=batch_id).update(done=counts["done"], progress_at=timezone.now())
     if counts["done"] + counts["failed"] < counts["total"]:
         return
     if counts["failed"]:
