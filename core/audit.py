@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from core.bulk import bulk_insert
 from core.models import AuditEntry
@@ -20,6 +21,8 @@ MASK = "***"
 def _plain(value):
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):  # a file field is audited by its stored name
+        return value.name or ""
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).isoformat()  # one form for a value read back and one just typed in
     if isinstance(value, date | datetime):

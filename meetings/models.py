@@ -409,6 +409,8 @@ class RecordBookBatch(models.Model):
                                      on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("申请时间", default=timezone.now)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    progress_at = models.DateTimeField("最近进展", null=True, blank=True,
+                                       help_text="最近一个党支部完成（或批次开始）的时间；长时间无进展的批次可继续生成")
 
     class Meta:
         verbose_name = "记录册批量导出"

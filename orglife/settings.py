@@ -214,6 +214,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 # Single record books a user may send to the workers per hour (a fresh stored book costs nothing and
 # is not counted); beyond it the page answers 429 with a Chinese message.
 RECORDBOOK_RENDERS_PER_HOUR = env_int("RECORDBOOK_RENDERS_PER_HOUR", 20)
+# A running batch with no branch finished for this long (its worker died and its messages were lost)
+# is sent again by the next identical request or “继续生成”; only its missing books are rendered.
+RECORDBOOK_BATCH_STALL_MINUTES = env_int("RECORDBOOK_BATCH_STALL_MINUTES", 30)
 # The schedule lives here, in code (style.md §10); run exactly one beat (stack-notes §3.1). Times are
 # Asia/Shanghai (CELERY_TIMEZONE). Both jobs are idempotent, so a duplicated or missed tick is harmless.
 CELERY_BEAT_SCHEDULE: dict = {

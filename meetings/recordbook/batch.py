@@ -8,6 +8,7 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -16,6 +17,7 @@ from django.utils import timezone
 from branches.models import Organization
 from branches.permissions import Perm, require
 from branches.selectors import branches_under
+from core import audit
 from meetings.models import RecordBookBatch, RecordBookBatchItem, StoredBook
 from meetings.recordbook.source import RecordBookError
 from meetings.recordbook.store import book_filename, ensure_book
@@ -35,18 +37,27 @@ def request_batch(*, actor, org: Organization, year: int) -> tuple[RecordBookBat
         raise RecordBookError("批量导出用于党委或党总支；单个党支部请直接下载记录册。")
     active = RecordBookBatch.objects.filter(org=org, year=year, status__in=ACTIVE).first()
     if active is not None:
-        return active, False
+        return active, is_stalled(active)  # a stalled batch is sent again: only its missing books render
     failed = RecordBookBatch.objects.filter(org=org, year=year).first()  # the latest (Meta.ordering)
     if failed is not None and failed.status == RecordBookBatch.Status.FAILED:
-        return resume_batch(failed), True
+        return resume_batch(failed, actor=actor), True
     try:
         with transaction.atomic():
             batch = RecordBookBatch.objects.create(org=org, year=year, total=0,
                                                    requested_by=actor if getattr(actor, "pk", None) else None)
             _add_items(batch)
+            audit.record_create(actor=actor, instance=batch)  # who asked for a 党委's books, and when
     except IntegrityError:  # a concurrent identical request won the race: share its batch
         return RecordBookBatch.objects.get(org=org, year=year, status__in=ACTIVE), False
     return batch, True
+
+
+def is_stalled(batch: RecordBookBatch, now: datetime | None = None) -> bool:
+    """Running (or queued) with no branch finished for RECORDBOOK_BATCH_STALL_MINUTES."""
+    if batch.status not in ACTIVE:
+        return False
+    since = batch.progress_at or batch.created_at
+    return (now or timezone.now()) - since > timedelta(minutes=settings.RECORDBOOK_BATCH_STALL_MINUTES)
 
 
 def _add_items(batch: RecordBookBatch) -> None:
@@ -56,13 +67,15 @@ def _add_items(batch: RecordBookBatch) -> None:
     batch.total = len(branch_ids)
 
 
-def resume_batch(batch: RecordBookBatch) -> RecordBookBatch:
+def resume_batch(batch: RecordBookBatch, *, actor=None) -> RecordBookBatch:
     """Put a failed batch back in the queue: its failed items become pending, the done ones stay."""
+    before = audit.snapshot(batch)
     with transaction.atomic():
         batch.items.filter(status=Item.FAILED).update(status=Item.PENDING, error="")
         RecordBookBatch.objects.filter(pk=batch.pk).update(status=RecordBookBatch.Status.PENDING, error="",
                                                            finished_at=None)
-    batch.refresh_from_db()
+        batch.refresh_from_db()
+        audit.record_update(actor=actor, instance=batch, before=before)
     return batch
 
 
@@ -73,7 +86,8 @@ def begin_batch(batch_id: int) -> list[int]:
         return []
     if not batch.items.exists():  # a batch made before items existed (or by hand): list its branches now
         _add_items(batch)
-    RecordBookBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(status=RecordBookBatch.Status.RUNNING)
+    RecordBookBatch.objects.filter(pk=batch_id, status__in=ACTIVE).update(status=RecordBookBatch.Status.RUNNING,
+                                                                          progress_at=timezone.now())
     pending = list(batch.items.exclude(status=Item.DONE).order_by("pk").values_list("branch_id", flat=True))
     if not pending:
         _record_progress(batch_id)
@@ -105,7 +119,7 @@ def _record_progress(batch_id: int) -> None:
     """Write done/total; the last item to finish closes the batch (done, or failed if any item failed)."""
     counts = RecordBookBatchItem.objects.filter(batch_id=batch_id).aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(status=Item.DONE)), failed=Count("pk", filter=Q(status=Item.FAILED)))
-    RecordBookBatch.objects.filter(pk=batch_id).update(done=counts["done"])
+    RecordBookBatch.objects.filter(pk=batch_id).update(done=counts["done"], progress_at=timezone.now())
     if counts["done"] + counts["failed"] < counts["total"]:
         return
     if counts["failed"]:

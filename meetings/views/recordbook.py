@@ -17,7 +17,7 @@ from branches.models import Organization
 from branches.permissions import Perm, has_perm, orgs_where
 from meetings.models import RecordBookBatch
 from meetings.recordbook import RecordBookError, request_batch
-from meetings.recordbook.batch import zip_members
+from meetings.recordbook.batch import is_stalled, zip_members
 from meetings.recordbook.store import book_filename, fresh_book, render_lock_key
 from meetings.recordbook.version import book_version
 from meetings.recordbook.zipstream import stream_zip
@@ -119,7 +119,7 @@ def recordbook_batch_create(request, org):
 @record_page(Perm.INSPECT, load=_visible_batches, org=lambda batch: batch.org)
 @require_POST
 def recordbook_batch_resume(request, batch):
-    """A failed batch again: only its failed branch-years are rendered."""
+    """A failed (or stalled) batch again: only its missing branch-years are rendered."""
     batch, enqueue = request_batch(actor=request.user, org=batch.org, year=batch.year)
     if enqueue:
         enqueue_batch(batch.pk)
@@ -135,7 +135,9 @@ def _progress(batch) -> dict:
 
 @record_page(Perm.VIEW, load=_visible_batches, org=lambda batch: batch.org)
 def recordbook_batch(request, batch):
-    return render(request, "meetings/recordbook_batch.html", {"batch": batch, "progress": _progress(batch)})
+    return render(request, "meetings/recordbook_batch.html", {
+        "batch": batch, "progress": _progress(batch), "stalled": is_stalled(batch),
+        "may_resume": has_perm(request.user, Perm.INSPECT, batch.org)})
 
 
 @record_page(Perm.VIEW, load=_visible_batches, org=lambda batch: batch.org)

@@ -7,7 +7,7 @@ import io
 import os
 import re
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -142,6 +142,11 @@ def test_two_identical_requests_share_one_batch(client, committee, organizer, ad
             locations.append(client.post(url, {"year": YEAR})["Location"])
     batch = RecordBookBatch.objects.get()
     assert set(locations) == {reverse("recordbook-batch", args=[batch.pk])} and sent == [batch.pk]
+    from core.models import AuditEntry
+
+    entry = AuditEntry.objects.get(target_id=str(batch.pk), action=AuditEntry.Action.CREATE,
+                                   target_type__icontains="recordbookbatch")
+    assert entry.actor == organizer
     assert batch.items.count() == 6
     client.post(url, {"year": YEAR - 1})  # another year is another batch
     assert RecordBookBatch.objects.count() == 2
@@ -379,3 +384,31 @@ def test_a_failed_render_releases_the_lock_so_the_next_visit_retries(client, thr
         assert client.get(url).status_code == 202  # sent again, and rendered this time
     assert len(sent) == 2 and renders == ["A"]
     assert client.get(url).status_code == 200
+
+
+def test_a_stalled_running_batch_is_sent_again_and_renders_only_the_rest(committee, renders, settings, client,
+                                                                         organizer, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    import time_machine
+
+    settings.RECORDBOOK_BATCH_STALL_MINUTES = 30
+    batch, _ = batches.request_batch(actor=None, org=committee, year=YEAR)
+    first = batches.begin_batch(batch.pk)
+    batches.run_item(batch_id=batch.pk, branch_id=first[0], now=NOW)  # then the worker dies, its messages lost
+    batch.refresh_from_db()
+    with time_machine.travel(batch.progress_at + timedelta(minutes=29)):
+        assert batches.request_batch(actor=None, org=committee, year=YEAR) == (batch, False)  # still working
+    sent = []
+    monkeypatch.setattr(tasks.render_recordbook_batch, "delay", lambda pk: sent.append(pk))
+    client.force_login(organizer)
+    with time_machine.travel(batch.progress_at + timedelta(minutes=31)):
+        page = client.get(reverse("recordbook-batch", args=[batch.pk])).content.decode()
+        assert "较长时间没有进展" in page and "继续生成" in page
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(reverse("recordbook-batch-resume", args=[batch.pk])).status_code == 302
+    assert sent == [batch.pk]
+    renders.clear()
+    _run_all(batch.pk)
+    assert len(renders) == 5  # the one done before the stall is not rendered again
+    batch.refresh_from_db()
+    assert batch.status == RecordBookBatch.Status.DONE
