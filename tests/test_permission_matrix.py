@@ -50,7 +50,7 @@ WORLD_KEYS = {
     "roster-import-detail": "roster_import", "roster-import-confirm": "roster_import",
     "roster-import-status": "roster_import", "roster-import-cancel": "roster_import", "meeting-edit": "meeting", "meeting-detail": "meeting",
     "meeting-record-docx": "meeting", "leave-request": "planned", "leave-decide": "leave", "leave-cancel": "leave",
-    "exemption-decide": "exemption", "recordbook-batch": "batch", "recordbook-batch-progress": "batch", "recordbook-batch-resume": "batch",
+    "exemption-decide": "exemption", "exemption-consent": "exemption", "recordbook-batch": "batch", "recordbook-batch-progress": "batch", "recordbook-batch-resume": "batch",
     "recordbook-batch-download": "batch", "flag-action": "alert", "alert-comment": "alert", "api:alert-comments": "alert", "inbox-read": "notification",
     "life-meeting": "life_meeting", "life-meeting-material": "life_meeting", "life-meeting-report": "life_meeting",
     "life-meeting-report-pdf": "life_meeting", "material-file": "material", "member-review": "review",
