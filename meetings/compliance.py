@@ -238,22 +238,28 @@ class LateRecords:
     """Held meetings recorded at least the shortest grace after they were held: the only records that can
     have missed a period's 补记 window (all the others were entered before any window closed)."""
 
-    by_kind: dict  # (branch, kind) -> [(month, party group, recorded_at)]
-    by_branch: dict  # branch -> [(month, kinds, recorded_at)], each meeting once
+    by_kind: dict  # (branch, kind) -> {month: [(party group, recorded_at)]}
+    by_branch: dict  # branch -> {month: [(kinds, recorded_at)]}, each meeting once
 
     @staticmethod
-    def after(records, period: Period, cutoff: datetime, group_id: int | None = None, grouped: bool = False) -> int:
+    def after(records: dict, period: Period, cutoff: datetime, group_id: int | None = None, grouped: bool = False) -> int:
         """Records of `period` (of the group, if `grouped`) entered at or after `cutoff`."""
-        months = period.months()
-        return sum(1 for month, group, recorded_at in records if month in months and recorded_at >= cutoff
-                   and (not grouped or group == group_id))
+        late = 0
+        for month in period.months():
+            for group, recorded_at in records.get(month, ()):
+                if recorded_at >= cutoff and (not grouped or group == group_id):
+                    late += 1
+        return late
 
     @staticmethod
-    def activities_after(records, period: Period, cutoff: datetime, kinds: frozenset) -> int:
+    def activities_after(records: dict, period: Period, cutoff: datetime, kinds: frozenset) -> int:
         """Meetings of `period` with one of `kinds` entered at or after `cutoff`."""
-        months = period.months()
-        return sum(1 for month, meeting_kinds, recorded_at in records
-                   if month in months and recorded_at >= cutoff and meeting_kinds & kinds)
+        late = 0
+        for month in period.months():
+            for meeting_kinds, recorded_at in records.get(month, ()):
+                if recorded_at >= cutoff and meeting_kinds & kinds:
+                    late += 1
+        return late
 
 
 def late_records(branch_ids: Sequence[int], *, year: int, now: datetime, min_grace_days: int) -> LateRecords:
@@ -265,13 +271,13 @@ def late_records(branch_ids: Sequence[int], *, year: int, now: datetime, min_gra
                     meeting__recorded_at__gte=F("meeting__held_at") + timedelta(days=min_grace_days))
             .values_list("meeting_id", "meeting__branch_id", "meeting__party_group_id", "kind", "meeting__held_at",
                          "meeting__recorded_at"))
-    result, meetings = LateRecords(defaultdict(list), defaultdict(list)), {}
+    result, meetings = LateRecords(defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))), {}
     for meeting_id, branch_id, group_id, kind, held_at, recorded_at in rows:
         month = timezone.localtime(held_at).month
-        result.by_kind[(branch_id, kind)].append((month, group_id, recorded_at))
+        result.by_kind[(branch_id, kind)][month].append((group_id, recorded_at))
         meetings.setdefault(meeting_id, (branch_id, month, set(), recorded_at))[2].add(kind)
     for branch_id, month, kinds, recorded_at in meetings.values():
-        result.by_branch[branch_id].append((month, frozenset(kinds), recorded_at))
+        result.by_branch[branch_id][month].append((frozenset(kinds), recorded_at))
     return result
 
 
@@ -317,7 +323,15 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
             exemption = next((e for e in branch_exemptions if e.starts_on <= period.start and e.ends_on >= period.last_day),
                              None) if branch_exemptions else None
             condition = rule.condition
-            fact = None if condition == ALWAYS else facts[(branch_id, period.start)]
+            reason, fact = "", None
+            if condition != ALWAYS:  # judged by the facts of the period's first day, once per condition and day
+                na_key = (condition, period.start)
+                cached = na_reasons.get(na_key)
+                if cached is None:
+                    fact = facts[(branch_id, period.start)]
+                    cached = na_reasons[na_key] = (
+                        "" if condition == PER_GROUP else not_applicable_reason(rule, fact), fact)
+                reason, fact = cached
             if condition == PER_GROUP:
                 records = late.by_kind.get((branch_id, rule.kind))
                 for group in branch_groups:
@@ -342,10 +356,7 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
                     on_time = held - late.activities_after(records, period, grace_end(rule, period), rule.counted_kind_set)
                 else:
                     on_time = held - late.after(records, period, grace_end(rule, period))
-            na_key = (condition, period.start)
-            if na_key not in na_reasons:
-                na_reasons[na_key] = not_applicable_reason(rule, fact) if fact is not None else ""
-            states.append(evaluate(rule=rule, period=period, held=held, now=now, not_applicable=na_reasons[na_key],
+            states.append(evaluate(rule=rule, period=period, held=held, now=now, not_applicable=reason,
                                    exemption=exemption, on_time=on_time, facts=fact))
         result[branch_id] = states
     return result
