@@ -18,7 +18,8 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from branches.models import Organization, PartyGroup
-from meetings.models import CampaignCompletion, Exemption, Meeting, MeetingKind, QuotaRule
+from core.bulk import wanted_ids
+from meetings.models import CampaignCompletion, Exemption, Kind, Meeting, MeetingKind, QuotaRule
 from meetings.periods import Period, local_midnight
 from meetings.policy import RuleBook
 from members.selectors import BranchFacts, branch_facts_on
@@ -35,6 +36,9 @@ class State(models.TextChoices):
     OVERDUE = "overdue", "已逾期"
     EXEMPT = "exempt", "免于要求"
     NOT_APPLICABLE = "not_applicable", "不适用"
+
+
+ALL_KINDS = frozenset(Kind.values)
 
 
 @dataclass(eq=False)  # not frozen: a frozen __init__ costs a setattr call per field, 300,000 times a city
@@ -188,38 +192,38 @@ class HeldCounts:
 
 
 def held_queries(branch_ids: Sequence[int], *, year: int, now: datetime, counted: Sequence[frozenset] = ()):
-    """The two grouped queries the engine runs: held meetings per (branch, party group, kind, month), and
-    per (branch, month) counting each meeting once — in all, and for each set of kinds an all-activities
-    total counts (QuotaRule.counted_kinds), those with one of the kinds. A meeting counts in the (local)
-    month it was held; one not yet recorded at `now` did not exist then."""
+    """The grouped queries the engine runs: held meetings per (branch, party group, kind, month), and for
+    each set of kinds an all-activities total counts (QuotaRule.counted_kinds; one set by default), the
+    meetings per (branch, month) with one of those kinds, each once. A meeting counts in the (local) month
+    it was held; one not yet recorded at `now` did not exist then."""
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
-    window = {f"meeting__{k}": v for k, v in {
-        "branch_id__in": branch_ids, "status": Meeting.Status.HELD, "held_at__gte": start, "held_at__lt": end,
-        "held_at__lte": now, "recorded_at__lte": now}.items()}
+    window = {"branch_id__in": branch_ids, "status": Meeting.Status.HELD, "held_at__gte": start, "held_at__lt": end,
+              "held_at__lte": now, "recorded_at__lte": now}
     by_kind = (  # one join, filtered on the joined meeting (a `meeting__in` subquery scans meetings twice)
-        MeetingKind.objects.filter(**window)
+        MeetingKind.objects.filter(**{f"meeting__{k}": v for k, v in window.items()})
         .values("meeting__branch_id", "meeting__party_group_id", "kind", month=ExtractMonth("meeting__held_at"))
         .annotate(n=Count("id"))
         .values_list("meeting__branch_id", "meeting__party_group_id", "kind", "month", "n")
     )
-    # the same join, each meeting once: cheaper than a semi-join of the meetings on their counted kinds
-    per_set = {f"c{i}": Count("meeting_id", distinct=True, filter=Q(kind__in=sorted(kinds)))
-               for i, kinds in enumerate(counted)}
-    by_meeting = (MeetingKind.objects.filter(**window).values("meeting__branch_id", month=ExtractMonth("meeting__held_at"))
-                  .annotate(n=Count("meeting_id", distinct=True), **per_set)
-                  .values_list("meeting__branch_id", "month", "n", *per_set))
-    return by_kind, by_meeting
+    totals = []
+    for kinds in counted:
+        meetings = Meeting.objects.filter(**window)
+        if kinds != ALL_KINDS:  # a hashed semi-join on the kinds counted: as cheap as counting every meeting
+            meetings = meetings.filter(id__in=MeetingKind.objects.filter(kind__in=sorted(kinds)).values("meeting_id"))
+        totals.append(meetings.values("branch_id", month=ExtractMonth("held_at")).annotate(n=Count("id"))
+                      .values_list("branch_id", "month", "n"))
+    return (by_kind, *totals)
 
 
 def held_counts(branch_ids: Sequence[int], *, year: int, now: datetime, counted: Iterable[frozenset] = ()) -> HeldCounts:
     counted = list(counted)
-    by_kind, by_meeting = held_queries(branch_ids, year=year, now=now, counted=counted)
+    by_kind, *totals = held_queries(branch_ids, year=year, now=now, counted=counted)
     counts = HeldCounts(defaultdict(int), defaultdict(int), {})
     for branch_id, group_id, kind, month, n in by_kind:
         counts.by_group[(branch_id, group_id, kind, month)] += n
         counts.by_kind[(branch_id, kind, month)] += n
-    for branch_id, month, _n, *per_set in by_meeting:
-        for kinds, n in zip(counted, per_set, strict=True):
+    for kinds, rows in zip(counted, totals, strict=True):
+        for branch_id, month, n in rows:
             counts.all_activities[(kinds, branch_id, month)] = n
     return counts
 
@@ -265,15 +269,19 @@ class LateRecords:
 def late_records(branch_ids: Sequence[int], *, year: int, now: datetime, min_grace_days: int) -> LateRecords:
     """One query: the year's held meetings recorded `min_grace_days` or more after they were held (by `now`)."""
     start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    keep = wanted_ids(branch_ids)  # late records are few: many branches are kept in Python, not by an IN list
     rows = (MeetingKind.objects
-            .filter(meeting__branch_id__in=branch_ids, meeting__status=Meeting.Status.HELD, meeting__held_at__gte=start,
+            .filter(meeting__status=Meeting.Status.HELD, meeting__held_at__gte=start,
                     meeting__held_at__lt=end, meeting__held_at__lte=now, meeting__recorded_at__lte=now,
-                    meeting__recorded_at__gte=F("meeting__held_at") + timedelta(days=min_grace_days))
-            .values_list("meeting_id", "meeting__branch_id", "meeting__party_group_id", "kind", "meeting__held_at",
-                         "meeting__recorded_at"))
+                    meeting__recorded_at__gte=F("meeting__held_at") + timedelta(days=min_grace_days)))
+    if keep is None:
+        rows = rows.filter(meeting__branch_id__in=branch_ids)
+    rows = rows.values_list("meeting_id", "meeting__branch_id", "meeting__party_group_id", "kind",
+                            ExtractMonth("meeting__held_at"), "meeting__recorded_at")
     result, meetings = LateRecords(defaultdict(lambda: defaultdict(list)), defaultdict(lambda: defaultdict(list))), {}
-    for meeting_id, branch_id, group_id, kind, held_at, recorded_at in rows:
-        month = timezone.localtime(held_at).month
+    for meeting_id, branch_id, group_id, kind, month, recorded_at in rows:
+        if keep is not None and branch_id not in keep:
+            continue
         result.by_kind[(branch_id, kind)][month].append((group_id, recorded_at))
         meetings.setdefault(meeting_id, (branch_id, month, set(), recorded_at))[2].add(kind)
     for branch_id, month, kinds, recorded_at in meetings.values():

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from branches.models import Organization, PartyGroup, PolicyValue
 from branches.permissions import Perm, has_perm, org_filter
 from branches.policy import policy_values_on
+from core.bulk import wanted_ids
 from members.models import Member, Membership
 
 # Members who no longer take part: not on any roster, whatever their membership rows say.
@@ -88,14 +89,18 @@ def branch_facts_on(branches: list[Organization], *, days: list[date]) -> dict[t
             Q(member__confirmed_on__isnull=True) | Q(member__confirmed_on__lte=day))
         aggregates[f"t{i}"] = Count("id", filter=open_on)
         aggregates[f"f{i}"] = Count("id", filter=open_on & full_on)
+    keep = wanted_ids(ids)  # a row per branch or group: many branches are kept in Python, not by an IN list
+    memberships = Membership.objects.filter(started_on__lte=days[-1]).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=days[0]))
+    groups = PartyGroup.objects.all()
+    if keep is None:
+        memberships, groups = memberships.filter(branch_id__in=ids), groups.filter(branch_id__in=ids)
     counts = {row[0]: row[1:] for row in  # branch -> (total on day 0, full on day 0, total on day 1, …)
-              Membership.objects.filter(branch_id__in=ids, started_on__lte=days[-1])
-              .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=days[0]))
-              .exclude(member__status__in=INACTIVE_STATUSES)
+              memberships.exclude(member__status__in=INACTIVE_STATUSES)
               .values("branch_id").annotate(**aggregates).values_list("branch_id", *aggregates)}
     steady, changing = defaultdict(int), defaultdict(lambda: [0] * len(days))  # groups existing on every day, or not
-    for branch_id, set_up_on, dissolved_on in PartyGroup.objects.filter(branch_id__in=ids).values_list(
-            "branch_id", "set_up_on", "dissolved_on"):
+    for branch_id, set_up_on, dissolved_on in groups.values_list("branch_id", "set_up_on", "dissolved_on"):
+        if keep is not None and branch_id not in keep:
+            continue
         if set_up_on <= days[0] and (dissolved_on is None or dissolved_on > days[-1]):
             steady[branch_id] += 1
             continue
