@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -360,7 +362,7 @@ class QuotaRule(models.Model):
     def key(self) -> tuple[str, str]:
         return (self.kind, self.condition)
 
-    @property
+    @cached_property  # a dictionary key the engine hashes once per branch
     def counted_kind_set(self) -> frozenset[str]:
         """The kinds a meeting must have (one of) to count toward an all-activities total."""
         return frozenset(self.counted_kinds or Kind.values)

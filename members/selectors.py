@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from branches.models import Organization, PartyGroup, PolicyValue
 from branches.permissions import Perm, has_perm, org_filter
 from branches.policy import policy_values_on
+from core.bulk import wanted_ids
 from members.models import Member, Membership
 
 # Members who no longer take part: not on any roster, whatever their membership rows say.
@@ -81,7 +82,6 @@ def branch_facts_on(branches: list[Organization], *, days: list[date]) -> dict[t
     ids = [b.pk for b in branches]
     if not ids or not days:
         return {}
-    counts = {}
     aggregates = {}
     for i, day in enumerate(days):
         open_on = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
@@ -89,34 +89,48 @@ def branch_facts_on(branches: list[Organization], *, days: list[date]) -> dict[t
             Q(member__confirmed_on__isnull=True) | Q(member__confirmed_on__lte=day))
         aggregates[f"t{i}"] = Count("id", filter=open_on)
         aggregates[f"f{i}"] = Count("id", filter=open_on & full_on)
-    rows = (Membership.objects.filter(branch_id__in=ids, started_on__lte=days[-1])
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=days[0]))
-            .exclude(member__status__in=INACTIVE_STATUSES)
-            .values("branch_id").annotate(**aggregates))
-    for row in rows:
+    keep = wanted_ids(ids)  # a row per branch or group: many branches are kept in Python, not by an IN list
+    memberships = Membership.objects.filter(started_on__lte=days[-1]).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=days[0]))
+    groups = PartyGroup.objects.all()
+    if keep is None:
+        memberships, groups = memberships.filter(branch_id__in=ids), groups.filter(branch_id__in=ids)
+    counts = {row[0]: row[1:] for row in  # branch -> (total on day 0, full on day 0, total on day 1, …)
+              memberships.exclude(member__status__in=INACTIVE_STATUSES)
+              .values("branch_id").annotate(**aggregates).values_list("branch_id", *aggregates)}
+    steady, changing = defaultdict(int), defaultdict(lambda: [0] * len(days))  # groups existing on every day, or not
+    for branch_id, set_up_on, dissolved_on in groups.values_list("branch_id", "set_up_on", "dissolved_on"):
+        if keep is not None and branch_id not in keep:
+            continue
+        if set_up_on <= days[0] and (dissolved_on is None or dissolved_on > days[-1]):
+            steady[branch_id] += 1
+            continue
+        per_day = changing[branch_id]
         for i, day in enumerate(days):
-            counts[(row["branch_id"], day)] = (row[f"t{i}"], row[f"f{i}"])
-    groups = defaultdict(int)
-    for branch_id, set_up_on, dissolved_on in PartyGroup.objects.filter(branch_id__in=ids).values_list(
-            "branch_id", "set_up_on", "dissolved_on"):
-        for day in days:
             if set_up_on <= day and (dissolved_on is None or day < dissolved_on):
-                groups[(branch_id, day)] += 1
+                per_day[i] += 1
     K = PolicyValue.Key
-    thresholds = policy_values_on((K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS,
-                                   K.GROUP_SPLIT_MIN_MEMBERS), branches, days=days)
+    keys = (K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS, K.GROUP_SPLIT_MIN_MEMBERS)
+    thresholds = policy_values_on(keys, branches, days=days)
+    same_thresholds = all(thresholds[(key, day)] == thresholds[(key, days[0])] for key in keys for day in days)
     facts, shared = {}, {}  # equal facts are one (immutable) object: a city has 60,000 (branch, day) pairs
-    for day in days:
-        committee, minimum, soft_max, split = (thresholds[(key, day)] for key in (
-            K.COMMITTEE_MIN_FULL_MEMBERS, K.BRANCH_MIN_FULL_MEMBERS, K.BRANCH_SOFT_MAX_MEMBERS, K.GROUP_SPLIT_MIN_MEMBERS))
-        for branch in branches:
-            pk = branch.pk
-            total, full = counts.get((pk, day), (0, 0))
-            key = (total, full, groups.get((pk, day), 0), committee[pk], minimum[pk], soft_max[pk], split[pk])
-            fact = shared.get(key)
-            if fact is None:
-                fact = shared[key] = _facts(*key)
-            facts[(pk, day)] = fact
+    zeros = (0,) * (2 * len(days))
+    for branch in branches:
+        pk = branch.pk
+        row = counts.get(pk, zeros)
+        base = steady.get(pk, 0)
+        per_day = changing.get(pk)
+        limits = None
+        previous = None
+        for i, day in enumerate(days):
+            if limits is None or not same_thresholds:
+                limits = tuple(thresholds[(k, day)][pk] for k in keys)
+            key = (row[2 * i], row[2 * i + 1], base + (per_day[i] if per_day else 0), *limits)
+            if key != previous:  # most branches change little from one day to the next
+                found = shared.get(key)
+                if found is None:
+                    found = shared[key] = _facts(*key)
+                previous = key
+            facts[(pk, day)] = found
     return facts
 
 
