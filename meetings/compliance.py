@@ -399,7 +399,8 @@ def compliance_for_branch(branch: Organization, *, year: int, now: datetime) -> 
     return compliance_for_branches([branch], year=year, now=now).get(branch.pk, [])
 
 
-_URGENCY = {State.OVERDUE: 0, State.LATE: 1, State.DUE_SOON: 2, State.PENDING: 3, State.MET: 4, State.EXEMPT: 5}
+_URGENCY = {State.OVERDUE: 0, State.LATE: 1, State.DUE_SOON: 2, State.PENDING: 3, State.MET_LATE: 4, State.MET: 4,
+            State.EXEMPT: 5}
 
 
 def current_obligations(branch: Organization, *, now: datetime) -> list[RuleState]:
