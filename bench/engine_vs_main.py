@@ -19,7 +19,9 @@ from common import CITY_DB, machine, write_section
 
 HERE = Path(__file__).resolve().parent
 parser = argparse.ArgumentParser()
-parser.add_argument("--main", default="/work/main")
+parser.add_argument("--main", default="/work/main", help="the reference checkout, e.g. main before this branch "
+                    "(`git archive <commit> | tar -x -C DIR`)")
+parser.add_argument("--label", default="main", help="how the table names the reference")
 parser.add_argument("--turns", type=int, default=3)
 parser.add_argument("--repeat", type=int, default=3)
 args = parser.parse_args()
@@ -73,7 +75,7 @@ city data set ({o["branches"]:,} branches) migrated to this branch's schema (党
 history, `counted_kinds` seeded). Year 2026 evaluated at {o["now"]}. {args.turns} turns, each side a fresh process
 per turn (1 warm-up, then {args.repeat} runs), the sides alternating; ratio = ours ÷ main per turn.
 
-| What | main (reference) | issue 15 | Ratio per turn (median) | Queries main / ours |
+| What | {args.label} (reference) | issue 15 | Ratio per turn (median) | Queries main / ours |
 |---|---|---|---|---|
 | `compliance_for_branches`, all branches | {e_main:.0f} ms ({runs(e_main_runs)}) | {e_ours:.0f} ms ({runs(e_our_runs)}) | {", ".join(f"{r:.2f}" for r in e_ratios)} (**{med(e_ratios):.2f}×**) | {m["queries"]} / {o["queries"]} |
 | `rollup.rebuild`, 2026 | {r_main:.0f} ms ({runs(r_main_runs)}) | {r_ours:.0f} ms ({runs(r_our_runs)}) | {", ".join(f"{r:.2f}" for r in r_ratios)} (**{med(r_ratios):.2f}×**) | |

@@ -318,6 +318,16 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
     late = late_records(ids, year=year, now=now, min_grace_days=book.min_grace_days)
     completed = HeldCounts({}, completion_counts(ids, year=year, now=now), {})
     PER_GROUP, ALWAYS, COMPLETIONS = QuotaRule.Condition.PER_GROUP, QuotaRule.Condition.ALWAYS, QuotaRule.CountedFrom.COMPLETIONS
+    # equal facts are one object (members.selectors): a reason is worked out once per condition and facts
+    reasons = {}
+    grace_ends = {}
+
+    def late_after(rule, period):
+        key = (rule.grace_days, period.end)
+        found = grace_ends.get(key)
+        if found is None:
+            found = grace_ends[key] = grace_end(rule, period)
+        return found
 
     result = {}
     for branch in branches:
@@ -337,8 +347,11 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
                 cached = na_reasons.get(na_key)
                 if cached is None:
                     fact = facts[(branch_id, period.start)]
-                    cached = na_reasons[na_key] = (
-                        "" if condition == PER_GROUP else not_applicable_reason(rule, fact), fact)
+                    reason_key = (condition, id(fact))
+                    reason = reasons.get(reason_key)
+                    if reason is None:
+                        reason = reasons[reason_key] = "" if condition == PER_GROUP else not_applicable_reason(rule, fact)
+                    cached = na_reasons[na_key] = (reason, fact)
                 reason, fact = cached
             if condition == PER_GROUP:
                 records = late.by_kind.get((branch_id, rule.kind))
@@ -348,7 +361,7 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
                     held = counts.group(branch_id, group.id, rule.kind, period)
                     on_time = None
                     if records and held >= rule.minimum:
-                        on_time = held - late.after(records, period, grace_end(rule, period), group.id, grouped=True)
+                        on_time = held - late.after(records, period, late_after(rule, period), group.id, grouped=True)
                     states.append(evaluate(rule=rule, period=period, held=held, now=now, party_group=group,
                                            exemption=exemption, on_time=on_time, facts=fact))
                 continue
@@ -361,9 +374,9 @@ def compliance_for_branches(branches: Sequence[Organization], *, year: int, now:
             on_time = None
             if records and held >= rule.minimum:
                 if rule.kind == QuotaRule.ALL_ACTIVITIES:
-                    on_time = held - late.activities_after(records, period, grace_end(rule, period), rule.counted_kind_set)
+                    on_time = held - late.activities_after(records, period, late_after(rule, period), rule.counted_kind_set)
                 else:
-                    on_time = held - late.after(records, period, grace_end(rule, period))
+                    on_time = held - late.after(records, period, late_after(rule, period))
             states.append(evaluate(rule=rule, period=period, held=held, now=now, not_applicable=reason,
                                    exemption=exemption, on_time=on_time, facts=fact))
         result[branch_id] = states
@@ -386,7 +399,8 @@ def compliance_for_branch(branch: Organization, *, year: int, now: datetime) -> 
     return compliance_for_branches([branch], year=year, now=now).get(branch.pk, [])
 
 
-_URGENCY = {State.OVERDUE: 0, State.LATE: 1, State.DUE_SOON: 2, State.PENDING: 3, State.MET: 4, State.EXEMPT: 5}
+_URGENCY = {State.OVERDUE: 0, State.LATE: 1, State.DUE_SOON: 2, State.PENDING: 3, State.MET_LATE: 4, State.MET: 4,
+            State.EXEMPT: 5}
 
 
 def current_obligations(branch: Organization, *, now: datetime) -> list[RuleState]:
