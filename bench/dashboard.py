@@ -12,6 +12,7 @@ re-created on every run.
 import csv as csvlib
 import json
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -48,8 +49,13 @@ def copy_city() -> float:
 
 
 copy_seconds = copy_city()
+# gunicorn runs with DEBUG off, which refuses the repository's development keys: this run's own SECRET_KEY
+# (here too, so the sessions opened here verify there) and ID-number keys. The pages the load run visits
+# never decrypt an ID number (the roster shows the stored last four); one that did would fail visibly.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 use_database(DASH_DB)
 
+from cryptography.fernet import Fernet  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -193,8 +199,8 @@ if "--skip-load" not in sys.argv:
     var = Path(tempfile.mkdtemp(prefix="orglife-bench-"))
     env = {**os.environ, "DATABASE_URL": f"{BASE}/{DASH_DB}", "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
            "SECRET_KEY": settings.SECRET_KEY,  # the sessions opened here must verify there
-           "ID_NUMBER_ENCRYPTION_KEY": "ZGV2LW9ubHktaWQtbnVtYmVyLWtleS0wMDAwMDAwMDA=",
-           "ID_NUMBER_HMAC_KEY": "dev-only-id-number-hmac-key", "SECURE_SSL_REDIRECT": "false",
+           "ID_NUMBER_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "ID_NUMBER_HMAC_KEY": secrets.token_urlsafe(32), "SECURE_SSL_REDIRECT": "false",
            "ORGLIFE_VAR_DIR": str(var), "DATABASE_CONN_MAX_AGE": "60", "LOG_LEVEL": "WARNING",
            "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{PORT}", "DJANGO_SETTINGS_MODULE": "orglife.settings"}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
