@@ -40,12 +40,18 @@ def _applies(rp: RulePeriod, facts, party_group: PartyGroup | None) -> bool:
 
 
 def entry_deadline(*, branch: Organization, kinds: Iterable[str], held_at: datetime,
-                   party_group: PartyGroup | None = None) -> datetime:
-    """The instant from which a record of this meeting is 补记."""
+                   party_group: PartyGroup | None = None, book: RuleBook | None = None,
+                   facts: dict | None = None) -> datetime:
+    """The instant from which a record of this meeting is 补记. A caller judging many meetings (the demo
+    data) passes the loaded `book` and the `facts` of `branch_facts_on` it already holds; what is missing
+    is read here."""
     day = timezone.localdate(held_at)
-    book = RuleBook.load()
+    book = book or RuleBook.load()
     candidates = [rp for kind in sorted(set(kinds)) for rp in book.rule_periods_containing(branch, kind, day)]
-    facts = branch_facts_on([branch], days=[rp.period.start for rp in candidates]) if candidates else {}
+    facts = dict(facts or {})
+    missing = {rp.period.start for rp in candidates} - {d for b, d in facts if b == branch.pk}
+    if missing:
+        facts.update(branch_facts_on([branch], days=sorted(missing)))
     deadlines = [max(local_midnight(rp.period.end), _after_meeting(day, rp.rule.grace_days))
                  for rp in candidates if _applies(rp, facts[(branch.pk, rp.period.start)], party_group)]
     if not deadlines:  # no rule asks for it (支委会 of a branch without a committee): the grace after the meeting
@@ -54,6 +60,7 @@ def entry_deadline(*, branch: Organization, kinds: Iterable[str], held_at: datet
 
 
 def is_late_entry(*, branch: Organization, kinds: Iterable[str], held_at: datetime, recorded_at: datetime,
-                  party_group: PartyGroup | None = None) -> bool:
+                  party_group: PartyGroup | None = None, book: RuleBook | None = None, facts: dict | None = None) -> bool:
     """补记: entered at or after `entry_deadline`."""
-    return recorded_at >= entry_deadline(branch=branch, kinds=kinds, held_at=held_at, party_group=party_group)
+    return recorded_at >= entry_deadline(branch=branch, kinds=kinds, held_at=held_at, party_group=party_group,
+                                         book=book, facts=facts)

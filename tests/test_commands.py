@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
@@ -141,3 +143,23 @@ def test_seed_demo_data_reads_like_real_branches():
     # the committee snapshot on attendance follows the posts
     assert Attendance.objects.filter(committee=True).exists()
     assert not Attendance.objects.filter(committee=True, member__party_post="member").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_marks_补记_as_the_product_does():
+    """Issue 15 point 1: the demo's 补记 flags are those of meetings.timeliness (the rule that applies to the
+    branch, judged on each period's facts), and its 党小组 existed through every period it covers."""
+    from django.utils import timezone
+
+    from branches.models import PartyGroup
+    from meetings.timeliness import is_late_entry
+
+    call_command("seed_demo", "--branches", "12", "--members-per-branch", "20", "--months", "6", "--seed", "7")
+    first_month = timezone.localdate().replace(day=1) - timedelta(days=200)
+    assert PartyGroup.objects.exists()
+    assert not PartyGroup.objects.filter(set_up_on__gt=first_month.replace(month=1, day=1)).exists()
+    held = list(Meeting.objects.filter(status="held").select_related("branch", "party_group").prefetch_related("kinds"))
+    assert any(m.late_entry for m in held) and not all(m.late_entry for m in held)
+    wrong = [m.pk for m in held if m.late_entry != is_late_entry(
+        branch=m.branch, kinds=m.kind_values, held_at=m.held_at, recorded_at=m.recorded_at, party_group=m.party_group)]
+    assert wrong == []

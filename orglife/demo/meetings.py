@@ -15,8 +15,10 @@ from branches.models import Organization, PartyGroup
 from core.bulk import bulk_insert
 from core.dates import month_starts_back
 from meetings.models import Attendance, Kind, LeaveRequest, Meeting, MeetingKind
-from meetings.periods import local_midnight, period_containing
+from meetings.policy import RuleBook
+from meetings.timeliness import is_late_entry
 from members.models import Member
+from members.selectors import branch_facts_on
 
 CHUNK = 250
 TOPICS = {
@@ -49,10 +51,6 @@ MINUTES_BODY = ["大家结合本职工作谈了学习体会，一致表示要把
                 "大家对照党章党规查摆问题，开展了批评和自我批评。"]
 MINUTES_CLOSE = ["最后，{host}对下一步工作提出要求。", "会议明确了责任分工和完成时限。", "会议在齐唱《国际歌》中结束。",
                  "会后将会议精神传达到未到会党员。", ""]
-# The shortest period each kind counts toward under the default policy: a record after its end is 补记.
-SHORTEST_PERIOD = {Kind.THEME_DAY: "month", Kind.BRANCH_ASSEMBLY: "month", Kind.BRANCH_COMMITTEE: "month",
-                   Kind.GROUP_MEETING: "month", Kind.PARTY_LECTURE: "quarter", Kind.LIFE_MEETING: "year",
-                   Kind.MEMBER_REVIEW: "year", Kind.WARNING_EDUCATION: "year"}
 
 
 def _minutes(rng, host: str) -> str:
@@ -117,6 +115,12 @@ def _seed_chunk(rng, branches, month_list, now, totals):
     for group in PartyGroup.objects.filter(branch_id__in=ids).order_by("id"):
         groups_of[group.branch_id].append(group)
 
+    # 补记 as the product judges it (meetings.timeliness): the rule that applies to the branch on the day,
+    # judged on the facts of each period's first day, read for the whole chunk at once
+    book = RuleBook.load()
+    starts = {d for m in month_list for d in (m, m.replace(month=(m.month - 1) // 3 * 3 + 1),
+                                             m.replace(month=1 if m.month <= 6 else 7), m.replace(month=1))}
+    facts = branch_facts_on(branches, days=sorted(starts))
     meetings, plans = [], []
     for branch in branches:
         members = members_of[branch.pk]
@@ -134,11 +138,12 @@ def _seed_chunk(rng, branches, month_list, now, totals):
                 late = rng.random() < 0.05
                 recorded_at = held_at + (timedelta(days=35 + rng.randint(0, 10)) if late else timedelta(hours=rng.randint(2, 60)))
                 recorded_at = min(recorded_at, now)
-                ends = [local_midnight(period_containing(SHORTEST_PERIOD[k], month.replace(day=day)).end) for k in kinds]
                 meeting = Meeting(branch=branch, party_group=group, held_at=held_at, ended_at=held_at + timedelta(hours=2),
                                   host_id=host, recorder_id=recorder,
                                   place=rng.choice(PLACES), topic=rng.choice(TOPICS[kinds[0]]), minutes=_minutes(rng, host_name),
-                                  recorded_at=recorded_at, late_entry=any(recorded_at >= end for end in ends))
+                                  recorded_at=recorded_at,
+                                  late_entry=is_late_entry(branch=branch, kinds=kinds, held_at=held_at, recorded_at=recorded_at,
+                                                           party_group=group, book=book, facts=facts))
                 meetings.append((meeting, kinds, _expected(members, kinds, group)))
         next_month = (month_list[-1] + timedelta(days=32)).replace(day=5)
         plans.append(Meeting(branch=branch, status=Meeting.Status.PLANNED, topic="主题党日：" + rng.choice(TOPICS[Kind.THEME_DAY]),

@@ -196,7 +196,9 @@ def seed_members(rng: random.Random, branches: list[Organization], *, per_branch
         size = max(3, per_branch + rng.randint(-per_branch // 3, per_branch // 3))
         groups = []
         if size >= 12 and rng.random() < 0.5:
-            groups = [PartyGroup(branch=branch, name=f"第{'一二三四'[g]}党小组") for g in range(2 + size // 25)]
+            # set up years ago: every period the demo's records cover is judged with its 党小组
+            groups = [PartyGroup(branch=branch, name=f"第{'一二三四'[g]}党小组", set_up_on=date(today.year - 5, 1, 1))
+                      for g in range(2 + size // 25)]
         groups_for[branch.pk] = groups
         people = []
         for i in range(size):
