@@ -22,6 +22,7 @@ TABLES = {
     "meetings": "meetings_meeting",
     "attendance": "meetings_attendance",
     "audit entries": "core_auditentry",
+    "policy values": "branches_policyvalue",
 }
 
 
