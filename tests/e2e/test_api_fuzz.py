@@ -51,7 +51,8 @@ def _fuzz(live_server, user, tmp_path) -> subprocess.CompletedProcess:
          "--checks", "not_a_server_error", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES),
          "--max-time", str(MAX_SECONDS), "--workers", "1", "--request-timeout", "30", "--no-shrink", "--exclude-path", "/api/v1/auth/token/",
          "--report", "junit", "--report-junit-path", str(report)],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"})
+        capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"},
+        cwd=tmp_path)  # schemathesis keeps a cache in ./.schemathesis: not in the repository
 
 
 @pytest.mark.parametrize("who", ["admin_user", "secretary_a"])
