@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -30,6 +30,9 @@ def exception_handler(exc, context):
         exc = _from_django(exc)
     elif isinstance(exc, ProtectedError):
         exc = Conflict(detail="该记录仍被其他记录引用，不能删除。")
+    elif isinstance(exc, DataError):  # a NUL character, a number or text beyond the column: bad input, not a 500
+        exc = exceptions.ValidationError(detail={"non_field_errors": [
+            "输入的值超出允许的范围或含有无效字符（例如空字符），请检查后重试。"]})
     elif isinstance(exc, IntegrityError):
         exc = Conflict(detail="保存失败：数据与现有记录冲突（例如编号重复）。")
     elif isinstance(exc, PermissionDenied):

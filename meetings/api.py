@@ -108,6 +108,8 @@ class MeetingSerializer(serializers.ModelSerializer):
     def validate_attendance(self, rows):
         """Member ids resolve only among the members the caller may see (one query): an id from another
         branch reads as unknown, and the answer names no one (issue 11, point 3)."""
+        if any("member_id" not in row for row in rows):  # a PATCH does not make nested fields required
+            raise serializers.ValidationError("每条考勤都须填写党员编号（member）。")
         ids = {row["member_id"] for row in rows}
         known = set(visible_members(self.context["request"].user).filter(pk__in=ids).values_list("pk", flat=True))
         unknown = sorted(ids - known)

@@ -137,7 +137,7 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "orglife.client_ip.client_ip"
 # Behind our reverse proxy (compose: nginx) the client address is the last X-Forwarded-For entry, the
 # one the proxy appended; without a proxy, X-Forwarded-For is whatever the client wrote and is ignored.
-BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# (BEHIND_PROXY is read below, before REST_FRAMEWORK.)
 # API tokens expire; a new one is issued by POST /api/v1/auth/token/ (core.auth).
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 7)
 LOGIN_URL = "login"
@@ -236,6 +236,8 @@ CELERY_BEAT_SCHEDULE: dict = {
                                       "schedule": crontab(minute="*/15")},
 }
 
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+
 REST_FRAMEWORK = {
     # Token first: DRF takes the WWW-Authenticate header from the first class, so an anonymous or expired
     # call answers 401 (Session has no such header, which made it 403).
@@ -245,6 +247,10 @@ REST_FRAMEWORK = {
     ],
     # POST /api/v1/auth/token/ per client address, on top of django-axes' per username+address lockout.
     "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_RATE", "10/min")},
+    # The throttle's client address: DRF trusts any X-Forwarded-For unless told how many proxies to
+    # believe, so a client could name a new address per request. 0: REMOTE_ADDR; behind our nginx
+    # (which overwrites the header), its one entry.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

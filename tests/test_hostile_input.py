@@ -109,3 +109,35 @@ def test_absurd_ids_in_a_write_are_400(api, people, payload):
 def test_absurd_ids_in_action_routes_are_404(api, people):
     for url in ("/api/v1/leave-requests/1.5/approve/", "/api/v1/leave-requests/99999999999999999999/approve/"):
         assert api.as_(people["secretary"]).post(url).status_code == 404, url
+
+
+# ---------------------------------------------------------------- found by schemathesis (tests/e2e/test_api_fuzz.py)
+
+
+def test_a_patch_with_an_attendance_row_without_member_is_400(api, people, tree):
+    created = api.as_(people["secretary"]).post("/api/v1/meetings/", {
+        "branch": "A", "kinds": ["branch_assembly"], "held_at": "2026-05-08T09:00:00+08:00", "topic": "学习会"},
+        format="json").json()
+    response = api.as_(people["secretary"]).patch(f"/api/v1/meetings/{created['id']}/", {
+        "attendance": [{"status": "present"}]}, format="json")
+    assert response.status_code == 400 and "党员编号" in str(response.json())
+
+
+@pytest.mark.parametrize(("url", "payload"), [
+    ("/api/v1/member-reviews/", {"branch": "\x00Q", "year": 2026}),
+    ("/api/v1/party-groups/", {"branch": "A\x00", "name": "第一党小组"}),
+])
+def test_a_nul_character_in_a_lookup_is_400_not_a_database_error(api, people, url, payload):
+    response = api.as_(people["admin"]).post(url, payload, format="json")
+    assert response.status_code in (400, 404), response.content
+
+
+def test_creating_a_life_meeting_ignores_later_steps_fields_and_refuses_dates_without_policy(api, people):
+    client = api.as_(people["secretary"])
+    response = client.post("/api/v1/life-meetings/", {"branch": "A", "topic": "组织生活会",
+                                                      "follow_up_on": "2026-05-10"}, format="json")
+    assert response.status_code == 201, response.content
+    old = client.post("/api/v1/life-meetings/", {"branch": "A", "topic": "古时", "on": "1806-07-20"}, format="json")
+    assert old.status_code == 400 and "on" in old.json()
+    no_policy = client.post("/api/v1/life-meetings/", {"branch": "A", "topic": "旧", "on": "1950-07-20"}, format="json")
+    assert no_policy.status_code == 400 and "规则" in str(no_policy.json())

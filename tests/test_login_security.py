@@ -109,3 +109,10 @@ def test_the_password_change_page_validates_and_revokes_the_api_token(client, al
 
 def test_the_password_change_page_needs_a_login(client):
     assert client.get("/accounts/password/").status_code == 302
+
+
+def test_a_spoofed_forwarded_address_does_not_escape_the_token_rate_limit(alice):
+    api = APIClient()
+    codes = [api.post("/api/v1/auth/token/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="10.2.2.2",
+                      HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(11)]
+    assert codes[10] == 429

@@ -27,6 +27,9 @@ from reviews.selectors import (
 # --- 组织生活会 ---------------------------------------------------------------------------------------
 
 
+CREATE_FIELDS = {"topic", "upper_topic", "on", "study_summary", "study_on"}  # services.create_life_meeting
+
+
 class OpinionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Opinion
@@ -145,6 +148,8 @@ class LifeMeetingViewSet(DeclaredPermissionMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         branch = data.pop("branch")
         self.require_write(branch)
+        # the later steps' fields (follow-up, report…) are set by their own actions, not at creation
+        data = {k: v for k, v in data.items() if k in CREATE_FIELDS}
         serializer.instance = services.create_life_meeting(actor=self.request.user, branch=branch, now=timezone.now(),
                                                            source="api", **data)
 

@@ -13,14 +13,16 @@ from django.utils import timezone
 
 from branches.models import Organization
 from branches.permissions import Perm, has_perm
+from branches.policy import MissingPolicy
 from core import audit
+from core.dates import FIRST_RECORD_YEAR
 from meetings import completions
 from meetings import services as meeting_services
 from meetings.models import Kind, Meeting
 from members.models import Member
 from reviews.files import check_upload
 from reviews.models import Criticism, LifeMeeting, Material, Opinion, RectificationItem
-from reviews.policy import life_meeting_period
+from reviews.policy import campaign_policy, life_meeting_period
 from reviews.selectors import life_meeting_checklist
 from reviews.services.common import (
     changed,
@@ -64,6 +66,8 @@ def create_life_meeting(*, actor, branch: Organization, topic: str, now: datetim
     """A campaign for the period containing `on` (default: today) under the branch's life_meeting rule."""
     require_record(actor, branch)
     errors = {}
+    if on is not None and not FIRST_RECORD_YEAR <= on.year <= now.year + 1:
+        errors["on"] = f"日期超出范围，应在 {FIRST_RECORD_YEAR} 至 {now.year + 1} 年之间。"
     if not branch.is_branch:
         errors["branch"] = f"“{branch.name}”不是党支部：组织生活会由党支部召开。"
     if not topic.strip():
@@ -71,6 +75,10 @@ def create_life_meeting(*, actor, branch: Organization, topic: str, now: datetim
     if errors:
         raise ValidationError(errors)
     period = life_meeting_period(branch, on or timezone.localdate(now))
+    try:  # a date before any policy in force would leave a campaign no later page can evaluate
+        campaign_policy(branch, at=period.start)
+    except MissingPolicy:
+        raise ValidationError({"on": "该日期没有适用的组织生活会规则（政策数据），请核对日期。"}) from None
     check_year_open(branch, period.start.year)
     if LifeMeeting.objects.filter(branch=branch, period_start=period.start).exists():
         raise conflict(f"{branch.name}{period.label}的组织生活会已经建立，请在原记录上继续。")
