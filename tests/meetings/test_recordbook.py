@@ -506,3 +506,16 @@ def test_book_roster_has_all_16_items_and_a_register_page(book_with_votes_and_re
     assert "钱流动" in text and "2025.03.01" in text and "广东省深圳市南山区" in text
     assert "孙失联" in text and "2024年11月" in text
     assert "郑卧床" in text and "卧床不起" in text and "区委组织部（2025）2号" in text
+
+
+def test_the_book_prints_the_birth_year_only(book_year):
+    """Issue 11 point 1: the book goes to upper-level viewers too, and a birth date beside the ID number's
+    last four characters gives the number away; the roster prints the year, like the masked views."""
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    make_member(book_year, name="周出生", birth_date=date(1987, 3, 5))
+    result = recordbook.record_book_pdf(branch=book_year, year=YEAR, now=at(12, 31, 20))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(result.pdf)).pages).replace(" ", "")
+    assert "周出生" in text and "1987年" in text and "1987.03.05" not in text
