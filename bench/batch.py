@@ -229,13 +229,14 @@ def main() -> None:
 def write(results: list[dict], download: dict, branches: int) -> None:
     one, two = results
     ratio = one["seconds"] / two["seconds"]
+    cpu1, cpu2 = one["cpu"] / one["books"], two["cpu"] / two["books"]
     lines = [
         f"Run {datetime.now(TZ):%Y-%m-%d %H:%M} on {machine()}; `bench/batch.py --branches {branches}`, database "
         f"`{DB}`, Redis {REDIS_URL}. One invocation: the same batch of {one['books']} branch-years (12 members, 28 "
         "meetings each) rendered from nothing on a real `celery worker` with `--concurrency=1`, then with `--concurrency=2` "
         "(prefork, `--max-tasks-per-child=20 --max-memory-per-child=350000`), timed from the dispatch to the batch's "
-        "`done`. The machine was shared with other helpers' test runs and benchmarks (load averages below): absolute "
-        "times drift, the ratio of the two runs is the comparable figure.",
+        "`done`. PostgreSQL, Redis and this script run on the same cores (load averages below): absolute times "
+        "drift, the ratio of the two runs is the comparable figure.",
         "",
         "| worker processes | books | pages | batch time | per book | render median (in the task) | CPU used (workers) | CPU share received | peak RSS per process | load start → end |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -248,9 +249,11 @@ def write(results: list[dict], download: dict, branches: int) -> None:
     lines += [
         "",
         f"**Throughput ratio, 2 processes ÷ 1: {ratio:.2f}×** (goal ≥ 1.8× on 2 cores). CPU per book: "
-        f"{one['cpu'] / one['books']:.2f} s with 1 process, {two['cpu'] / two['books']:.2f} s with 2 (the work does not "
-        f"grow with the processes); the 2-process run received {two['cpu_share']:.2f} cores against {one['cpu_share']:.2f}: "
-        f"the ratio is bounded by the CPU the shared machine left free, {two['cpu_share'] / one['cpu_share']:.2f}× here.",
+        f"{cpu1:.2f} s with 1 process, {cpu2:.2f} s with 2 ({cpu2 / cpu1:.2f}×: two renders at once on two cores "
+        f"cost each more CPU time); the 2-process run received {two['cpu_share']:.2f} cores against "
+        f"{one['cpu_share']:.2f} ({two['cpu_share'] / one['cpu_share']:.2f}×). Throughput is CPU received ÷ CPU per "
+        f"book: {two['cpu_share'] / one['cpu_share']:.2f} × {cpu1 / cpu2:.2f} = "
+        f"{two['cpu_share'] / one['cpu_share'] * cpu1 / cpu2:.2f}×.",
         "",
         f"**Cached book download** (`GET /orgs/<code>/recordbook/{YEAR}.pdf` of a stored, fresh book, in-process "
         f"client, median of 20 after a warm-up): **{download['ms']:.1f} ms** (p95 {download['p95']:.1f} ms) for "
