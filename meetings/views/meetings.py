@@ -135,7 +135,10 @@ def _prefill(params, branch) -> dict:
     except ValueError:
         held = None
     if held is not None and held <= timezone.localdate():
-        initial["held_at"] = default_held_at().replace(year=held.year, month=held.month, day=held.day)
+        start = default_held_at()
+        if held < start.date():
+            start = start.replace(hour=9)  # a made-up past day opens at 9:00, not at the hour it is now
+        initial["held_at"] = start.replace(year=held.year, month=held.month, day=held.day)
     group = branch.party_groups.filter(pk=params["group"]).first() if params.get("group", "").isdigit() else None
     if group is not None:
         initial["party_group"] = group
