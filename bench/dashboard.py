@@ -23,7 +23,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-from common import CITY_DB, ROOT, machine, timed, use_database, write_section
+from common import CITY_DB, ROOT, copy_database, machine, timed, use_database, write_section
 
 DASH_DB = os.environ.get("BENCH_DASHBOARD_DB", "orglife_bench_dashboard")
 BASE = os.environ.get("BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432")
@@ -34,21 +34,7 @@ USERS, SPAWN_RATE, DURATION = 50, 5, "90s"
 GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--graceful-timeout", "5", "--keep-alive", "10"]
 
 
-def copy_city() -> float:
-    psql = ["psql", f"{BASE}/postgres", "-qc"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {DASH_DB} WITH (FORCE)"], check=True)
-    started = time.perf_counter()
-    for _attempt in range(60):
-        done = subprocess.run([*psql, f"CREATE DATABASE {DASH_DB} TEMPLATE {CITY_DB}"], capture_output=True, text=True)
-        if done.returncode == 0:
-            return time.perf_counter() - started
-        if "being accessed by other users" not in done.stderr:
-            sys.exit(done.stderr)
-        time.sleep(5)
-    sys.exit(f"{CITY_DB} stayed busy: cannot copy it")
-
-
-copy_seconds = copy_city()
+copy_seconds = copy_database(CITY_DB, DASH_DB)
 # gunicorn runs with DEBUG off, which refuses the repository's development keys: this run's own SECRET_KEY
 # (here too, so the sessions opened here verify there) and ID-number keys. The pages the load run visits
 # never decrypt an ID number (the roster shows the stored last four); one that did would fail visibly.

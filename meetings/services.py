@@ -28,7 +28,7 @@ from meetings.models import (
     ResolutionItem,
 )
 from meetings.periods import local_midnight
-from meetings.selectors import exempt_in_quorum, meeting_expected, vote_snapshot  # noqa: F401 (re-exported)
+from meetings.selectors import exempt_in_quorum, meeting_expected, vote_snapshot
 from meetings.timeliness import entry_deadline, is_late_entry
 from members.models import Member
 

@@ -27,6 +27,7 @@ from meetings.selectors import (
     member_may_read_minutes,
     reads_whole_record,
     visible_meetings,
+    vote_snapshot,
 )
 
 BRANCH = Organization.Kind.BRANCH
@@ -86,7 +87,7 @@ def _roster_rows(branch, *, on, meeting=None, marks=None):
         defaults.update(services.recorded_marks(meeting))
     rows = []
     for member in roster:
-        category, has_vote = services.vote_snapshot(member, on)
+        category, has_vote = vote_snapshot(member, on)
         mark = (marks or {}).get(member.pk) or defaults.get(member.pk) or services.Mark()
         rows.append({"member": member, "category": category, "has_vote": has_vote, "mark": mark,
                      "committee": member.is_committee_member, "approved_leave": member.pk in approved})

@@ -16,8 +16,7 @@ from core import audit
 from core.dates import add_months
 from meetings import completions
 from meetings.models import Exemption, Kind, Meeting
-from meetings.selectors import INACTIVE_STATUSES
-from meetings.services import vote_snapshot
+from meetings.selectors import INACTIVE_STATUSES, vote_snapshot
 from members.models import Member
 from members.selectors import roster_at
 from reviews.models import ALL_STAGES, GRADE_VALUES, Grade, MemberReview, Participant, Stage
