@@ -12,6 +12,11 @@ from django.dispatch import Signal
 # years (a frozenset of the years the change concerns, or None: any, e.g. a roster change).
 branch_records_changed = Signal()
 
+# Sent at once, inside the transaction that changes a branch's records (rolled back with it): receivers
+# mark what they keep for those branches as no longer current, so it is re-evaluated even if the
+# after-commit refresh never runs. Keyword argument: branch_ids (a frozenset of ints).
+branch_records_changing = Signal()
+
 
 def announce_branch_change(branch_ids: Iterable[int], *, years: Iterable[int] | None = None) -> None:
     """Send branch_records_changed for these branches after the current transaction commits (at once
@@ -20,6 +25,7 @@ def announce_branch_change(branch_ids: Iterable[int], *, years: Iterable[int] | 
     ids = frozenset(i for i in branch_ids if i is not None)
     only = None if years is None else frozenset(years)
     if ids:
+        branch_records_changing.send(sender=None, branch_ids=ids)
         transaction.on_commit(lambda: branch_records_changed.send(sender=None, branch_ids=ids, years=only))
 
 

@@ -8,6 +8,7 @@ when the cause goes away. A partial unique constraint keeps at most one open ale
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Alert(models.Model):
@@ -80,6 +81,20 @@ class Alert(models.Model):
         if self.kind == self.Kind.MEETING_DUE_SOON:
             return "即将到期"
         return "未关闭"
+
+    @property
+    def days_note(self) -> str:
+        """The days left of an open due-soon period (today included) or term, or since a term ended:
+        counted when shown, because the stored explanation names the day (a count would change every
+        night, and every such alert be rewritten by every scan)."""
+        if self.closed_at is not None or self.period_end is None:
+            return ""
+        days = (self.period_end - timezone.localdate()).days
+        if self.kind == self.Kind.MEETING_DUE_SOON:
+            return f"还剩{max(days + 1, 0)}天"
+        if self.kind == self.Kind.TERM_EXPIRING:
+            return f"还剩{days}天" if days > 0 else f"已过{-days}天"
+        return ""
 
 
 class Notification(models.Model):

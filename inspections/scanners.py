@@ -110,9 +110,9 @@ def meeting_subject(rule_id: int, party_group_id: int | None, period_start: date
 
 
 def _meeting_alerts(year: int, branch_ids: Sequence[int] | None = None) -> tuple[list[WantedAlert], dict]:
-    """The alerts the rollup's rule-periods call for (it was just refreshed at the scan's `now`: the
-    engine runs once for both the dashboards and the alerts), and the close reasons of the periods made
-    up late (补记完成: an overdue alert closes saying so, not as if the period had been kept)."""
+    """The alerts the rollup's rule-periods call for (it was just brought up to date at the scan's `now`:
+    the engine runs once for both the dashboards and the alerts), and the close reasons of the periods
+    made up late (补记完成: an overdue alert closes saying so, not as if the period had been kept)."""
     rows = ComplianceRollup.objects.filter(year=year, state__in=[*_MEETING_KIND, State.MET_LATE])
     if branch_ids is not None:
         rows = rows.filter(branch_id__in=branch_ids)
@@ -129,11 +129,19 @@ def _meeting_alerts(year: int, branch_ids: Sequence[int] | None = None) -> tuple
     return wanted, made_up
 
 
+def _open_alerts_match_rows(year: int, kinds: Sequence[str], scope: Q) -> bool:
+    """As many open meeting alerts of `year` as rule-periods calling for one (two counts): if alerts were
+    deleted or added behind the scanner's back, every branch is synced, not only the changed ones."""
+    wanted = ComplianceRollup.objects.filter(year=year, state__in=list(_MEETING_KIND)).count()
+    return wanted == Alert.objects.filter(scope, kind__in=kinds, closed_at__isnull=True).count()
+
+
 def scan_meetings(*, now: datetime) -> ScanResult:
     """meeting_due_soon / meeting_overdue for every branch: the current year; in January also last
     year (its December, Q4 and year periods are still in their 补记 grace); and any earlier year that
     still has open alerts, for those branches only, so a 补记 record closes them. Each year's compliance
-    rollup is rebuilt (or those branches refreshed) first, and the alerts read from it."""
+    rollup is brought up to date first (only the branches a deadline has reached since they were last
+    evaluated: records changing refresh theirs as they commit), and the alerts read from it."""
     today = timezone.localdate(now)
     kinds = [K.MEETING_DUE_SOON, K.MEETING_OVERDUE]
     branches = list(Organization.objects.filter(kind=Organization.Kind.BRANCH).order_by("pk"))
@@ -151,15 +159,22 @@ def scan_meetings(*, now: datetime) -> ScanResult:
     for year, subset in sorted(years.items()):
         scope = Q(period_start__gte=date(year, 1, 1), period_start__lt=date(year + 1, 1, 1))
         if subset is branches:
-            rollup.rebuild(now=now, years=[year])  # the dashboards' read model, from scratch
-            wanted, made_up = _meeting_alerts(year)
+            result.extra[year] = rollup.bring_up_to_date(year, now=now)  # the dashboards' read model
         else:
-            ids = [b.pk for b in subset]
+            rollup.refresh_branches([b.pk for b in subset], now=now, years=[year])
+        # only the branches whose rows changed since their alerts were last synced (most nights: few)
+        unsynced = rollup.alerts_to_sync(year)
+        ids = list(unsynced) if subset is branches else [b.pk for b in subset]
+        everything = subset is branches and (len(ids) > len(branches) * rollup.REBUILD_SHARE
+                                             or not _open_alerts_match_rows(year, kinds, scope))
+        if not everything:
             scope &= Q(org_id__in=ids)
-            rollup.refresh_branches(ids, now=now, years=[year])
-            wanted, made_up = _meeting_alerts(year, ids)
-        part = sync_alerts(name="会议", kinds=kinds, wanted=wanted, now=now, scope=scope, close_reasons=made_up,
-                           close_reason="已按要求召开或不再需要（免于要求或进入下一状态）")
+        with transaction.atomic():
+            wanted, made_up = _meeting_alerts(year, None if everything else ids)
+            part = sync_alerts(name="会议", kinds=kinds, wanted=wanted, now=now, scope=scope, close_reasons=made_up,
+                               close_reason="已按要求召开或不再需要（免于要求或进入下一状态）")
+            synced = set(ids)
+            rollup.mark_alerts_synced(pk for org_id, pk in unsynced.items() if everything or org_id in synced)
         result.opened += part.opened
         result.closed += part.closed
         result.updated += part.updated
@@ -269,11 +284,13 @@ def scan_terms(*, now: datetime) -> ScanResult:
         days = (org.term_end - today).days
         if days > 0:
             level = L.INFO if days > 90 else L.WARNING
-            text = (f"{org.name}本届任期将于{org.term_end:%Y年%m月%d日}届满，还剩{days}天。请按期做好换届选举准备"
+            # the texts name the day, not a count of days (that would rewrite every such alert every night);
+            # the lists count the days when they show them (Alert.days_note)
+            text = (f"{org.name}本届任期将于{org.term_end:%Y年%m月%d日}届满。请按期做好换届选举准备"
                     f"（上级党组织一般提前{months[org.pk]}个月提醒；支部条例：任期一般3年，村、社区5年）。")
         else:
             level = L.SERIOUS
-            text = (f"{org.name}本届任期已于{org.term_end:%Y年%m月%d日}届满（已过{-days}天），尚未登记新一届任期。"
+            text = (f"{org.name}本届任期已于{org.term_end:%Y年%m月%d日}届满，尚未登记新一届任期。"
                     f"延期换届须经上级党组织批准，一般不超过1年（选举条例 第三条）。")
         wanted.append(WantedAlert(org_id=org.pk, kind=K.TERM_EXPIRING, level=level, explanation=text,
                                   subject=f"term:{org.pk}:{org.term_end.isoformat()}", period_end=org.term_end,

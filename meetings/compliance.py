@@ -86,6 +86,13 @@ class RuleState:
     def explanation(self) -> str:
         return _explain(self)
 
+    @property
+    def lasting_explanation(self) -> str:
+        """The explanation as it holds until the state changes (what the rollup and the alerts store): a
+        due-soon period's names the day it ends instead of counting the days left, which would change
+        every day; pages that show it count the days themselves."""
+        return _explain(self, lasting=True) if self.state == State.DUE_SOON else self.explanation
+
 
 def _md(day: date, ref_year: int) -> str:
     return f"{day.month}月{day.day}日" if day.year == ref_year else f"{day.year}年{day.month}月{day.day}日"
@@ -115,7 +122,7 @@ def _state(rule: QuotaRule, period: Period, held: int, now: datetime, not_applic
     return State.OVERDUE
 
 
-def _explain(s: RuleState) -> str:
+def _explain(s: RuleState, lasting: bool = False) -> str:
     rule, period, year = s.rule, s.period, s.period.start.year
     label = s.kind_label + (f"（{s.party_group_name}）" if s.party_group_name else "")
     verb = "完成" if rule.counted_from == QuotaRule.CountedFrom.COMPLETIONS else "开"
@@ -124,7 +131,7 @@ def _explain(s: RuleState) -> str:
     judged = _judged_by(s)
     if s.state == State.NOT_APPLICABLE:
         return f"{label}：{s.not_applicable_reason}，不作要求。{judged}"
-    return _explain_counted(s, label, counted, last_grace_day, year) + judged
+    return _explain_counted(s, label, counted, last_grace_day, year, lasting) + judged
 
 
 def _judged_by(s: RuleState) -> str:
@@ -137,7 +144,7 @@ def _judged_by(s: RuleState) -> str:
             f"正式党员{f.full_member_count}人。）")
 
 
-def _explain_counted(s: RuleState, label: str, counted: str, last_grace_day: date, year: int) -> str:
+def _explain_counted(s: RuleState, label: str, counted: str, last_grace_day: date, year: int, lasting: bool) -> str:
     rule, period = s.rule, s.period
     if s.state == State.EXEMPT:
         ex = s.exemption
@@ -154,6 +161,8 @@ def _explain_counted(s: RuleState, label: str, counted: str, last_grace_day: dat
         if s.now < local_midnight(period.start):
             return f"{counted}；{period.unit}尚未开始。"
         return f"{counted}；{period.unit}于{_md(period.last_day, year)}结束。"
+    if s.state == State.DUE_SOON and lasting:
+        return f"{counted}；{period.unit}将于{_md(period.last_day, year)}结束，请在此之前完成。"
     if s.state == State.DUE_SOON:
         days_left = math.ceil((local_midnight(period.end) - s.now).total_seconds() / 86400)
         return f"{counted}；{period.unit}将于{_md(period.last_day, year)}结束，还剩{days_left}天。"

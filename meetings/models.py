@@ -556,6 +556,11 @@ class ComplianceSummary(models.Model):
     as_of_max = models.DateField("最晚评估日")
     final = models.BooleanField("年度已定", default=False,
                                 help_text="评估时该年度各期补记期均已结束，此后只随记录变化而变化。")
+    changes_at = models.DateTimeField(
+        "下次变化时间", null=True, blank=True,
+        help_text="评估后第一个期限（提醒开始、期满、补记期截止、组织关系变动之日）；此前数据不变，除非记录有变化。空：不再随时间变化。")
+    alerts_synced = models.BooleanField("预警已同步", default=False,
+                                        help_text="检查任务已按本行（党支部）的数据开关预警；数据重新计算后为否。")
     branches = models.PositiveIntegerField("党支部数", default=0)
     compliant_branches = models.PositiveIntegerField("无逾期党支部数", default=0)
     members = models.PositiveIntegerField("党员数", default=0)
@@ -577,7 +582,8 @@ class ComplianceSummary(models.Model):
         verbose_name = "完成情况汇总（按组织）"
         verbose_name_plural = "完成情况汇总（按组织）"
         constraints = [models.UniqueConstraint(fields=["org", "year"], name="compliance_summary_unique")]
-        indexes = [models.Index(fields=["year", "worst"], name="summary_year_worst")]
+        indexes = [models.Index(fields=["year", "worst"], name="summary_year_worst"),
+                   models.Index(fields=["year", "changes_at"], name="summary_year_changes_at")]
 
     def __str__(self):
         return f"{self.org_id} {self.year}"

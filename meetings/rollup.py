@@ -27,10 +27,13 @@ When the rows are written: `refresh_branches` right after a branch's records or 
 `manage.py rebuild_rollup`). `evaluate_subtree` computes the very same figures in memory, for the
 dates the stored rows do not describe.
 
-How long rows hold: the engine's deadlines fall on local midnights and nothing can be recorded as held
-in the future, so figures evaluated at an instant hold for the rest of that local day (`as_of`); once
-the year is over and every period of it is past its grace, they hold for every later day too
-(`final`), until a record changes (and the branch is refreshed).
+How long rows hold: with the records as they are, the figures change with time only at the engine's
+deadlines (a period's warning, its end, its grace's end, all on local midnights) and on the days a
+membership begins or ends; nothing can be recorded as held in the future. So figures evaluated at an
+instant hold until the first of those deadlines after it (`changes_at`; None: never, e.g. a settled
+year), unless a record changes first, and then the branch is refreshed. The nightly scan re-evaluates
+only the branches whose `changes_at` has come (`stale_branches`); a change of the rules or policy
+values marks every row stale (`mark_stale`).
 """
 
 from collections import defaultdict
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connections, router, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from branches.models import Organization
@@ -76,6 +79,7 @@ class Figures:
     as_of_min: date | None = None
     as_of_max: date | None = None
     final: bool = True
+    changes_at: datetime | None = None  # the first deadline after the evaluation (None: none to come)
 
     def add(self, other: "Figures") -> None:
         self.branches += other.branches
@@ -98,6 +102,8 @@ class Figures:
             self.as_of_min = other.as_of_min if self.as_of_min is None else min(self.as_of_min, other.as_of_min)
             self.as_of_max = other.as_of_max if self.as_of_max is None else max(self.as_of_max, other.as_of_max)
         self.final = self.final and other.final
+        if other.changes_at is not None:
+            self.changes_at = other.changes_at if self.changes_at is None else min(self.changes_at, other.changes_at)
 
     def _total(self, index: int) -> int:
         return sum(values[index] for values in self.kinds.values())
@@ -137,12 +143,11 @@ class Figures:
         return min(present, key=RANK.__getitem__) if present else ""
 
     def holds_at(self, day: date) -> bool:
-        """Whether figures evaluated on as_of_min..as_of_max describe the end of `day` exactly."""
-        if self.as_of_max is None:
+        """Whether the figures describe the end of `day` exactly: all evaluated on or before it, and no
+        deadline of theirs falls before the day is over."""
+        if self.as_of_max is None or self.as_of_max > day:
             return False
-        if self.as_of_min == self.as_of_max == day:
-            return True
-        return self.final and self.as_of_max <= day
+        return self.changes_at is None or self.changes_at >= local_midnight(day + ONE_DAY)
 
     @classmethod
     def from_summary(cls, row: ComplianceSummary) -> "Figures":
@@ -151,11 +156,12 @@ class Figures:
                    kinds={kind: list(values) for kind, values in row.kinds.items()},
                    months={int(month): {state: list(pair) for state, pair in states.items()}
                            for month, states in row.months.items()},
-                   as_of_min=row.as_of_min, as_of_max=row.as_of_max, final=row.final)
+                   as_of_min=row.as_of_min, as_of_max=row.as_of_max, final=row.final, changes_at=row.changes_at)
 
     def to_summary(self, *, org_id: int, year: int, now: datetime) -> ComplianceSummary:
         return ComplianceSummary(
             org_id=org_id, year=year, as_of_min=self.as_of_min, as_of_max=self.as_of_max, final=self.final,
+            changes_at=self.changes_at,
             branches=self.branches, compliant_branches=self.compliant_branches, members=self.members,
             present=self.present, leave=self.leave, absent=self.absent, periods=self.periods, met=self.met,
             met_late=self.met_late, late=self.late, overdue=self.overdue, rate=self.rate, worst=self.worst,
@@ -164,24 +170,33 @@ class Figures:
 
 
 def branch_figures(states: Iterable[RuleState], *, year: int, now: datetime, members: int = 0,
-                   attendance: Sequence[int] = (0, 0, 0), periods: dict | None = None) -> Figures:
+                   attendance: Sequence[int] = (0, 0, 0), periods: dict | None = None,
+                   roster_changes_at: datetime | None = None) -> Figures:
     """One branch's figures from the engine's states of `year` at `now` (pure). `periods` caches what
-    each (period, grace) gives, across the branches of one evaluation (they share their Period objects)."""
+    each (period, grace, warning) gives, across the branches of one evaluation (they share their Period
+    objects). `roster_changes_at`: the next day the member count changes (a membership begins or ends)."""
     periods = {} if periods is None else periods
     kinds: dict[str, list[int]] = {}
     months: dict[int, dict[str, list[int]]] = defaultdict(dict)
     settled = local_midnight(date(year + 1, 1, 1))  # from when on nothing changes but records
+    changes_at = roster_changes_at
     for s in states:
         state = s.state
         if state == State.NOT_APPLICABLE:
             continue
-        key = (s.period, s.rule.grace_days)
+        rule = s.rule
+        key = (s.period, rule.grace_days, rule.warning_days)
         facts = periods.get(key)
         if facts is None:
             end = local_midnight(s.period.end)
             facts = periods[key] = (end <= now, s.period.last_day.month,
-                                    local_midnight(s.period.end + timedelta(days=s.rule.grace_days)))
-        ended, month, grace_over = facts
+                                    local_midnight(s.period.end + timedelta(days=rule.grace_days)),
+                                    end, end - timedelta(days=rule.warning_days))
+        ended, month, grace_over, end, warned = facts
+        # the next deadline at which this rule-period's state (or whether it counts as ended) changes
+        deadline = _NEXT_DEADLINE[state](end, warned, grace_over, now)
+        if deadline is not None and (changes_at is None or deadline < changes_at):
+            changes_at = deadline
         pair = months[month].get(state)
         if pair is None:
             pair = months[month][state] = [0, 0]
@@ -210,7 +225,24 @@ def branch_figures(states: Iterable[RuleState], *, year: int, now: datetime, mem
     today = timezone.localdate(now)
     return Figures(branches=1, compliant_branches=int(overdue == 0), members=members, present=present, leave=leave,
                    absent=absent, kinds=kinds, months=dict(months), as_of_min=today, as_of_max=today,
-                   final=now >= settled)
+                   final=now >= settled, changes_at=changes_at)
+
+
+def _once_ended(end, warned, grace_over, now):  # met: counted among the ended periods from its end on
+    return end if end > now else None
+
+
+# state -> the next instant its rule-period changes with time alone (exempt and overdue never do;
+# a met one only starts to count as ended). Records changing are not time: they refresh the branch.
+_NEXT_DEADLINE = {
+    State.MET: _once_ended,
+    State.MET_LATE: _once_ended,
+    State.EXEMPT: lambda end, warned, grace_over, now: None,
+    State.PENDING: lambda end, warned, grace_over, now: warned,
+    State.DUE_SOON: lambda end, warned, grace_over, now: end,
+    State.LATE: lambda end, warned, grace_over, now: grace_over,
+    State.OVERDUE: lambda end, warned, grace_over, now: None,
+}
 
 
 def member_counts(branch_ids: Sequence[int], *, on: date) -> dict[int, int]:
@@ -219,6 +251,17 @@ def member_counts(branch_ids: Sequence[int], *, on: date) -> dict[int, int]:
             .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on)).exclude(member__status__in=INACTIVE_STATUSES)
             .values("branch_id").annotate(n=Count("id")).values_list("branch_id", "n"))
     return dict(rows)
+
+
+def roster_changes(branch_ids: Sequence[int], *, after: date, until: date) -> dict[int, datetime]:
+    """Per branch, the first day in (`after`, `until`] on which a membership begins or ends (the member
+    count changes then with no record changing), as its local midnight."""
+    starts, ends = Q(started_on__gt=after, started_on__lte=until), Q(ended_on__gt=after, ended_on__lte=until)
+    rows = (Membership.objects.filter(branch_id__in=branch_ids).filter(starts | ends)
+            .values("branch_id").annotate(starts=Min("started_on", filter=starts), ends=Min("ended_on", filter=ends))
+            .values_list("branch_id", "starts", "ends"))
+    return {branch_id: local_midnight(min(d for d in (starts, ends) if d is not None))
+            for branch_id, starts, ends in rows}
 
 
 def attendance_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> dict[int, list[int]]:
@@ -250,12 +293,15 @@ def evaluate_branches(branches: Sequence[Organization], *, year: int, now: datet
         return {}
     ids = [b.pk for b in branches]
     states = compliance_for_branches(branches, year=year, now=now)
-    members = member_counts(ids, on=min(timezone.localdate(now), date(year, 12, 31)))
+    on = min(timezone.localdate(now), date(year, 12, 31))
+    members = member_counts(ids, on=on)
+    roster = roster_changes(ids, after=on, until=date(year, 12, 31)) if on < date(year, 12, 31) else {}  # a past year counts 31 December
     attendance = attendance_counts(ids, year=year, now=now)
     periods: dict = {}
     return {b.pk: Evaluated(states.get(b.pk, []), branch_figures(
         states.get(b.pk, []), year=year, now=now, members=members.get(b.pk, 0),
-        attendance=attendance.get(b.pk, (0, 0, 0)), periods=periods)) for b in branches}
+        attendance=attendance.get(b.pk, (0, 0, 0)), periods=periods, roster_changes_at=roster.get(b.pk)))
+        for b in branches}
 
 
 def sum_up(branches: Iterable[Organization], figures: dict[int, Figures]) -> dict[int, Figures]:
@@ -295,7 +341,7 @@ def rollup_rows(branch_id: int, year: int, states: Iterable[RuleState]) -> list[
     (four in five of a city's 300,000) and not applicable ones are only counted, in the summaries:
     writing them one by one tripled the rebuild's time and nothing reads them."""
     return [(branch_id, year, s.rule_id, s.kind, s.party_group_id, s.period.start, s.period.end - ONE_DAY,
-             s.required, s.held, str(s.state), s.explanation if s.state in EXPLAINED else "")
+             s.required, s.held, str(s.state), s.lasting_explanation if s.state in EXPLAINED else "")
             for s in states if s.state not in NOT_STORED]
 
 
@@ -395,6 +441,67 @@ def refresh_branches(branch_ids: Iterable[int], *, now: datetime, years: Iterabl
                                if total.as_of_max is not None else [], org_ids=[ancestor.pk])
         written += len(rows)
     return written
+
+
+def stale_branches(year: int, *, now: datetime) -> list[int]:
+    """The branches whose stored figures of `year` no longer describe `now`: none stored, stored from a
+    later day (a clock set back), or a deadline of theirs has come (`changes_at`). One query."""
+    holding = ComplianceSummary.objects.filter(year=year, as_of_max__lte=timezone.localdate(now)).filter(
+        Q(changes_at__isnull=True) | Q(changes_at__gt=now))
+    return list(Organization.objects.filter(kind=Organization.Kind.BRANCH)
+                .exclude(pk__in=holding.values("org_id")).order_by("pk").values_list("pk", flat=True))
+
+
+# What a stale mark sets changes_at to: before any instant a scan or a dashboard can be asked about, so a
+# marked row never holds, whatever clock the caller's `now` follows.
+STALE = datetime(1970, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+
+
+def mark_stale() -> int:
+    """No stored figure holds any more (a quota rule or policy value changed: any branch may be judged
+    differently); the next scan rebuilds them, and until then the dashboards use the engine."""
+    return ComplianceSummary.objects.exclude(changes_at=STALE).update(changes_at=STALE)
+
+
+def mark_branches_stale(branch_ids: Iterable[int]) -> int:
+    """The stored figures of these branches and of their ancestors no longer hold (their records are
+    changing): the next scan re-evaluates them even if the refresh after the commit never comes."""
+    paths = Organization.objects.filter(pk__in=set(branch_ids)).values_list("path", flat=True)
+    org_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    if not org_ids:
+        return 0
+    return ComplianceSummary.objects.filter(org_id__in=org_ids).exclude(changes_at=STALE).update(changes_at=STALE)
+
+
+REBUILD_SHARE = 0.5  # more stale branches than this share of all: rebuilding from scratch is cheaper
+
+
+def bring_up_to_date(year: int, *, now: datetime) -> int:
+    """Re-evaluate the branches of `year` whose figures no longer hold at `now` (all of them, from
+    scratch, when they are most); returns how many branches were evaluated."""
+    stale = stale_branches(year, now=now)
+    total = Organization.objects.filter(kind=Organization.Kind.BRANCH).count()
+    if len(stale) > total * REBUILD_SHARE:
+        rebuild(now=now, years=[year])
+        return total
+    for chunk in chunks(stale, CHUNK):
+        refresh_branches(chunk, now=now, years=[year])
+    return len(stale)
+
+
+def alerts_to_sync(year: int) -> dict[int, int]:
+    """The branches of `year` whose rows were written since the scan last opened and closed their alerts
+    (a rebuild, a refresh after a change), as {branch id: summary row id}."""
+    rows = ComplianceSummary.objects.filter(year=year, alerts_synced=False,
+                                            org_id__in=Organization.objects.filter(kind=Organization.Kind.BRANCH).values("pk"))
+    return dict(rows.values_list("org_id", "pk"))
+
+
+def mark_alerts_synced(summary_ids: Iterable[int]) -> None:
+    """These summary rows' alerts are what the rows call for. A row a refresh replaced meanwhile has a
+    new id and stays unsynced, so its alerts are synced the next time."""
+    for ids in chunks(list(summary_ids)):
+        ComplianceSummary.objects.filter(pk__in=ids).update(alerts_synced=True)
 
 
 def _replace_summaries(year: int, summaries: list[ComplianceSummary], org_ids: Sequence[int] | None = None) -> None:

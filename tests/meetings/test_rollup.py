@@ -1,7 +1,7 @@
 """The compliance rollup: its figures are the engine's, and refreshing branch by branch after each change
 gives exactly the rows a rebuild from scratch gives."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -113,14 +113,43 @@ def test_a_logged_meeting_reaches_the_summaries_when_it_commits(tree, city, reco
     assert row.state == "met_late" and "其后补记完成" in row.explanation
 
 
-def test_figures_hold_for_their_day_and_for_ever_once_the_year_is_settled(tree, city):
+def _counted(fig):
+    return (fig.compliant_branches, fig.members, fig.present, fig.leave, fig.absent, fig.kinds, fig.months)
+
+
+def test_figures_hold_until_their_next_deadline_and_for_ever_once_the_year_is_settled(tree, city):
     fig = rollup.evaluate_branches([tree["a"]], year=2026, now=NOW)[tree["a"].pk].figures
-    assert fig.holds_at(date(2026, 5, 20)) and not fig.holds_at(date(2026, 5, 21))
-    assert not fig.holds_at(date(2026, 5, 19))
+    # May's monthly periods warn 7 days before they end: the first deadline after 20 May
+    assert fig.changes_at == local(2026, 5, 25)
+    assert fig.holds_at(date(2026, 5, 20)) and fig.holds_at(date(2026, 5, 24)) and not fig.holds_at(date(2026, 5, 25))
+    assert not fig.holds_at(date(2026, 5, 19))  # a record entered on the 20th did not exist on the 19th
     last_year = rollup.evaluate_branches([tree["a"]], year=2025, now=NOW)[tree["a"].pk].figures
     assert last_year.final and last_year.holds_at(date(2026, 12, 31)) and not last_year.holds_at(date(2026, 5, 19))
+    assert last_year.changes_at is None
     january = rollup.evaluate_branches([tree["a"]], year=2025, now=local(2026, 1, 10, 12))[tree["a"].pk].figures
     assert not january.final  # December 2025 is still in its 补记 window
+    assert january.changes_at == local(2026, 1, 11)  # …which closes at the end of 10 January
+
+
+@pytest.mark.parametrize("now", [NOW, local(2026, 3, 31, 23, 59), local(2026, 7, 3, 8), local(2026, 12, 20, 12)])
+def test_nothing_changes_with_time_before_changes_at_and_something_does_at_it(tree, city, now):
+    branch = tree["a"]
+    fig = rollup.evaluate_branches([branch], year=2026, now=now)[branch.pk].figures
+    just_before = fig.changes_at - timedelta(microseconds=1)
+    later = rollup.evaluate_branches([branch], year=2026, now=just_before)[branch.pk].figures
+    at_deadline = rollup.evaluate_branches([branch], year=2026, now=fig.changes_at)[branch.pk].figures
+    assert _counted(later) == _counted(fig)
+    assert _counted(at_deadline) != _counted(fig) or at_deadline.members != fig.members
+    stored = rollup.rollup_rows(branch.pk, 2026, rollup.evaluate_branches([branch], year=2026, now=now)[branch.pk].states)
+    assert stored == rollup.rollup_rows(branch.pk, 2026, compliance_for_branch(branch, year=2026, now=just_before))
+
+
+def test_a_membership_beginning_later_is_a_deadline(tree, city):
+    make_member(tree["a"], name="下月转入", joined_on=date(2026, 5, 22))
+    fig = rollup.evaluate_branches([tree["a"]], year=2026, now=NOW)[tree["a"].pk].figures
+    assert fig.changes_at == local(2026, 5, 22)
+    assert rollup.evaluate_branches([tree["a"]], year=2026, now=local(2026, 5, 22))[tree["a"].pk].figures.members == \
+        fig.members + 1
 
 
 def test_a_failed_refresh_is_queued_for_a_worker(tree, monkeypatch):
