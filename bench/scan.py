@@ -172,7 +172,7 @@ re-runs on the same day (idempotent: they open and close nothing). The reference
 | Meeting scan, re-run the same day | {m_ms:.0f} ms | {fmt(m_runs)} | opened {m_last.opened}, closed {m_last.closed}; {m_last.open:,} open; {meeting_queries} SQL queries |
 | `rollup.rebuild` of the year (what every scan ran before issue 14's incremental scan) | {rebuild_ms:.0f} ms | | |
 | **Meeting scan, steady: the nightly run on nights without a deadline** (median) | **{m_steady_ms:.0f} ms** | {fmt_nights(m_quiet, m_eval)} | night (branches re-evaluated); {night_queries} SQL queries on such a night |
-| Meeting scan on deadline nights (a period's warning, end or grace reaches most branches) | | {fmt_nights(m_busy, m_eval) or "none in these nights"} | more than half the branches: rebuilt from scratch |
+| Meeting scan on deadline nights (a period's warning, end or grace reaches most branches) | | {fmt_nights(m_busy, m_eval) or "none in these nights"} | branches re-evaluated: refreshed up to {rollup.REBUILD_SHARE:.0%} of them, rebuilt from scratch above |
 | Bare SQL `NOT EXISTS`: active members with no 出席 in 6 months + the running one | {bare_absence_ms:.0f} ms | | {len(absent6):,} members (anchor: 311 ms over 125k members, stack-notes §M.2) |
 | Bare SQL `NOT EXISTS`, 3 months (the clock's candidate filter) | {bare_candidates_ms:.0f} ms | | {len(candidates):,} candidates |
 | **Six-month scan** over {members:,} members (`scan_member_clock`) first run | {c_first_ms:.0f} ms | | opened {c_first.opened:,} |
@@ -187,9 +187,11 @@ Goals (design.md): whole-city compliance scan ≤ 3 s steady, set-based; six-mon
 candidate query. The meeting scan brings the dashboards' rollup up to date and diffs the alerts against its
 rows: it re-evaluates only the branches whose stored figures stopped holding (a deadline of theirs came, or
 their records or the rules changed: meetings/rollup.py `stale_branches`), and rebuilds from scratch when
-they are more than half (a month's end, a grace's end: every branch has such a period). The nights run
+they are more than {rollup.REBUILD_SHARE:.0%} (a month's end, a grace's end: every branch has such a period);
+then it syncs the alerts of the branches whose rows were rewritten since their last sync. The nights run
 one after another from the day after the first run, so what a night re-evaluates is what the calendar
-brings to the city data set on that date (in parentheses: branches re-evaluated). The six-month scan is the `NOT EXISTS` anti-join (3-month window) narrowing the members,
+brings to the city data set on that date (in parentheses: branches re-evaluated). The first night after
+the `rollup.rebuild` reference syncs every branch's alerts again (the rebuild rewrote every row). The six-month scan is the `NOT EXISTS` anti-join (3-month window) narrowing the members,
 then two grouped queries over the candidates' 13 months; its level logic is the pure `inspections/clock.py`.
 """
 write_section("Scanners", body)

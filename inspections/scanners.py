@@ -178,7 +178,8 @@ def scan_meetings(*, now: datetime) -> ScanResult:
         result.opened += part.opened
         result.closed += part.closed
         result.updated += part.updated
-        result.open += part.open
+    # what is open now (a night syncs only the branches whose rows changed: its own count is of those)
+    result.open = Alert.objects.filter(kind__in=kinds, closed_at__isnull=True).count()
     return result
 
 
