@@ -148,3 +148,12 @@ def test_alerts_are_synced_for_the_branches_whose_rows_changed_and_only_once(bra
     assert list(rollup.alerts_to_sync(2026)) == [tree["b"].pk]
     scanners.scan_meetings(now=local(2026, 5, 13, 2))
     assert rollup.alerts_to_sync(2026) == {}
+
+
+def test_the_alert_list_counts_the_days_left_of_a_due_soon_period(branches, tree, client, secretary_a):
+    scanners.scan_meetings(now=local(2026, 5, 25, 2))
+    client.force_login(secretary_a)
+    with time_machine.travel(local(2026, 5, 29, 9), tick=False):
+        page = client.get(f"/orgs/{tree['a'].code}/alerts/?kind=meeting_due_soon")
+    assert page.status_code == 200
+    assert "将于5月31日结束，请在此之前完成。" in page.content.decode() and "（还剩3天）" in page.content.decode()
