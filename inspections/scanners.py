@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from branches.models import Organization, PolicyValue
@@ -129,11 +129,21 @@ def _meeting_alerts(year: int, branch_ids: Sequence[int] | None = None) -> tuple
     return wanted, made_up
 
 
-def _open_alerts_match_rows(year: int, kinds: Sequence[str], scope: Q) -> bool:
-    """As many open meeting alerts of `year` as rule-periods calling for one (two counts): if alerts were
-    deleted or added behind the scanner's back, every branch is synced, not only the changed ones."""
-    wanted = ComplianceRollup.objects.filter(year=year, state__in=list(_MEETING_KIND)).count()
-    return wanted == Alert.objects.filter(scope, kind__in=kinds, closed_at__isnull=True).count()
+def _open_per_branch(kinds: Sequence[str], scope: Q | None = None) -> dict[int, int]:
+    """Open alerts of `kinds` per organization (grouped by the distribution key)."""
+    rows = Alert.objects.filter(kind__in=kinds, closed_at__isnull=True)
+    if scope is not None:
+        rows = rows.filter(scope)
+    return dict(rows.values("org_id").annotate(n=Count("id")).values_list("org_id", "n"))
+
+
+def _out_of_step(year: int, kinds: Sequence[str], scope: Q) -> set[int]:
+    """Branches whose open meeting alerts of `year` and rule-periods calling for one differ in number (two
+    grouped counts): alerts deleted or added behind the scanner's back are synced too."""
+    wanted = dict(ComplianceRollup.objects.filter(year=year, state__in=list(_MEETING_KIND)).values("branch_id")
+                  .annotate(n=Count("id")).values_list("branch_id", "n"))
+    open_now = _open_per_branch(kinds, scope)
+    return {b for b in wanted.keys() | open_now.keys() if wanted.get(b, 0) != open_now.get(b, 0)}
 
 
 def scan_meetings(*, now: datetime) -> ScanResult:
@@ -164,9 +174,11 @@ def scan_meetings(*, now: datetime) -> ScanResult:
             rollup.refresh_branches([b.pk for b in subset], now=now, years=[year])
         # only the branches whose rows changed since their alerts were last synced (most nights: few)
         unsynced = rollup.alerts_to_sync(year)
-        ids = list(unsynced) if subset is branches else [b.pk for b in subset]
-        everything = subset is branches and (len(ids) > len(branches) * rollup.REBUILD_SHARE
-                                             or not _open_alerts_match_rows(year, kinds, scope))
+        if subset is branches:
+            ids = sorted(set(unsynced) | _out_of_step(year, kinds, scope))
+        else:
+            ids = [b.pk for b in subset]
+        everything = subset is branches and len(ids) > len(branches) * rollup.REBUILD_SHARE
         if not everything:
             scope &= Q(org_id__in=ids)
         with transaction.atomic():
@@ -179,7 +191,7 @@ def scan_meetings(*, now: datetime) -> ScanResult:
         result.closed += part.closed
         result.updated += part.updated
     # what is open now (a night syncs only the branches whose rows changed: its own count is of those)
-    result.open = Alert.objects.filter(kind__in=kinds, closed_at__isnull=True).count()
+    result.open = sum(_open_per_branch(kinds).values())
     return result
 
 

@@ -6,7 +6,7 @@ import logging
 from django.utils import timezone
 
 from meetings.models import Meeting
-from meetings.rollup import mark_branches_stale, mark_stale, refresh_branches
+from meetings.rollup import mark_branches_stale, mark_stale, mark_tree_stale, refresh_branches
 from meetings.tasks import refresh_rollup
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,13 @@ def on_policy_changed(sender, **kwargs) -> None:
 def on_branch_records_changing(sender, branch_ids, **kwargs) -> None:
     """Inside the changing transaction: the branches' stored figures stop holding at once."""
     mark_branches_stale(branch_ids)
+
+
+def on_organization_saved(sender, instance, **kwargs) -> None:
+    """An organization was saved or deleted: its subtree's and ancestors' stored figures stop holding."""
+    if kwargs.get("raw") or not instance.path:
+        return
+    mark_tree_stale(instance)
 
 
 def on_record_saved(sender, instance, **kwargs) -> None:

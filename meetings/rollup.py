@@ -28,8 +28,8 @@ When the rows are written: `refresh_branches` right after a branch's records or 
 dates the stored rows do not describe.
 
 How long rows hold: with the records as they are, the figures change with time only at the engine's
-deadlines (a period's warning, its end, its grace's end, all on local midnights) and on the days a
-membership begins or ends; nothing can be recorded as held in the future. So figures evaluated at an
+deadlines (a period's warning, its end, its grace's end, all on local midnights), on the days a
+membership begins or ends, and when a record stored with a later time starts to count. So figures evaluated at an
 instant hold until the first of those deadlines after it (`changes_at`; None: never, e.g. a settled
 year), unless a record changes first, and then the branch is refreshed. The nightly scan re-evaluates
 only the branches whose `changes_at` has come (`stale_branches`); a change of the rules or policy
@@ -48,7 +48,14 @@ from django.utils import timezone
 from branches.models import Organization
 from core.bulk import bulk_insert, chunks, insert_values
 from meetings.compliance import RuleState, State, compliance_for_branches
-from meetings.models import Attendance, ComplianceRollup, ComplianceSummary, Meeting, QuotaRule
+from meetings.models import (
+    Attendance,
+    CampaignCompletion,
+    ComplianceRollup,
+    ComplianceSummary,
+    Meeting,
+    QuotaRule,
+)
 from meetings.periods import local_midnight
 from meetings.selectors import INACTIVE_STATUSES
 from members.models import Membership
@@ -171,15 +178,15 @@ class Figures:
 
 def branch_figures(states: Iterable[RuleState], *, year: int, now: datetime, members: int = 0,
                    attendance: Sequence[int] = (0, 0, 0), periods: dict | None = None,
-                   roster_changes_at: datetime | None = None) -> Figures:
+                   changes_at: datetime | None = None) -> Figures:
     """One branch's figures from the engine's states of `year` at `now` (pure). `periods` caches what
     each (period, grace, warning) gives, across the branches of one evaluation (they share their Period
-    objects). `roster_changes_at`: the next day the member count changes (a membership begins or ends)."""
+    objects). `changes_at`: the first instant something else changes with time alone (a membership begins
+    or ends, a record already stored starts to count)."""
     periods = {} if periods is None else periods
     kinds: dict[str, list[int]] = {}
     months: dict[int, dict[str, list[int]]] = defaultdict(dict)
     settled = local_midnight(date(year + 1, 1, 1))  # from when on nothing changes but records
-    changes_at = roster_changes_at
     for s in states:
         state = s.state
         if state == State.NOT_APPLICABLE:
@@ -264,6 +271,26 @@ def roster_changes(branch_ids: Sequence[int], *, after: date, until: date) -> di
             for branch_id, starts, ends in rows}
 
 
+def records_appearing(branch_ids: Sequence[int], *, year: int, now: datetime) -> dict[int, datetime]:
+    """Per branch, the first instant after `now` at which a record of `year` already in the database starts
+    to count: the engine reads a meeting only once it was held and recorded, a campaign once completed, so
+    one entered with a later time (a data fix, a test that sets the clock) appears then. None in practice:
+    services record at the time they run."""
+    start, end = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+    later_held, later_recorded = Q(held_at__gt=now), Q(recorded_at__gt=now)
+    rows = (Meeting.objects.filter(branch_id__in=branch_ids, status=Meeting.Status.HELD, held_at__gte=start,
+                                   held_at__lt=end).filter(later_held | later_recorded)
+            .values("branch_id").annotate(held=Min("held_at", filter=later_held),
+                                          recorded=Min("recorded_at", filter=later_recorded))
+            .values_list("branch_id", "held", "recorded"))
+    found = {branch_id: min(t for t in (held, recorded) if t is not None) for branch_id, held, recorded in rows}
+    for branch_id, completed in (CampaignCompletion.objects.filter(branch_id__in=branch_ids, counts_on__year=year,
+                                                                   completed_at__gt=now)
+                                 .values("branch_id").annotate(first=Min("completed_at")).values_list("branch_id", "first")):
+        found[branch_id] = min(completed, found.get(branch_id, completed))
+    return found
+
+
 def attendance_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> dict[int, list[int]]:
     """[present, leave, absent] per branch over the held meetings of `year` held and recorded by `now`
     (the engine's window: a meeting not yet recorded at `now` did not exist then)."""
@@ -295,12 +322,14 @@ def evaluate_branches(branches: Sequence[Organization], *, year: int, now: datet
     states = compliance_for_branches(branches, year=year, now=now)
     on = min(timezone.localdate(now), date(year, 12, 31))
     members = member_counts(ids, on=on)
-    roster = roster_changes(ids, after=on, until=date(year, 12, 31)) if on < date(year, 12, 31) else {}  # a past year counts 31 December
+    changes = roster_changes(ids, after=on, until=date(year, 12, 31)) if on < date(year, 12, 31) else {}  # a past year counts 31 December
+    for branch_id, appears in records_appearing(ids, year=year, now=now).items():
+        changes[branch_id] = min(appears, changes.get(branch_id, appears))
     attendance = attendance_counts(ids, year=year, now=now)
     periods: dict = {}
     return {b.pk: Evaluated(states.get(b.pk, []), branch_figures(
         states.get(b.pk, []), year=year, now=now, members=members.get(b.pk, 0),
-        attendance=attendance.get(b.pk, (0, 0, 0)), periods=periods, roster_changes_at=roster.get(b.pk)))
+        attendance=attendance.get(b.pk, (0, 0, 0)), periods=periods, changes_at=changes.get(b.pk)))
         for b in branches}
 
 
@@ -471,6 +500,15 @@ def mark_branches_stale(branch_ids: Iterable[int]) -> int:
     if not org_ids:
         return 0
     return ComplianceSummary.objects.filter(org_id__in=org_ids).exclude(changes_at=STALE).update(changes_at=STALE)
+
+
+def mark_tree_stale(org: Organization) -> int:
+    """The stored figures of `org`, of everything under it and of its ancestors no longer hold (it was
+    saved: moved, renamed, its kind changed). A move through branches.services also refreshes the
+    branches at once, old ancestors included."""
+    subtree = Organization.objects.filter(org.subtree_filter()).values("pk")
+    return (ComplianceSummary.objects.filter(Q(org_id__in=subtree) | Q(org_id__in=org.ancestor_ids()))
+            .exclude(changes_at=STALE).update(changes_at=STALE))
 
 
 # More stale branches than this share of all: rebuilding from scratch is cheaper (bench/scan.py: a refresh

@@ -157,3 +157,38 @@ def test_the_alert_list_counts_the_days_left_of_a_due_soon_period(branches, tree
         page = client.get(f"/orgs/{tree['a'].code}/alerts/?kind=meeting_due_soon")
     assert page.status_code == 200
     assert "将于5月31日结束，请在此之前完成。" in page.content.decode() and "（还剩3天）" in page.content.decode()
+
+
+def test_a_record_stored_with_a_later_time_counts_from_that_time_on(tree, record, monkeypatch):
+    """Data set up ahead of the clock (a fix, a test): a 补记 entered on 21 April is not there on the 20th and
+    closes the alert on the 22nd, though nothing was saved between the two scans."""
+    monkeypatch.setattr(rollup, "REBUILD_SHARE", 0.9)
+    a = tree["a"]
+    record(a, [Kind.THEME_DAY], local(2026, 3, 20, 9), now=local(2026, 4, 21, 10))
+    scanners.scan_meetings(now=local(2026, 4, 20, 2))
+    theme_day = Alert.objects.get(org=a, closed_at__isnull=True, period_start=date(2026, 3, 1),
+                                  rule=QuotaRule.objects.get(kind=Kind.THEME_DAY).article)
+    assert ComplianceSummary.objects.get(org=a, year=2026).changes_at == local(2026, 4, 21, 10)
+    scanners.scan_meetings(now=local(2026, 4, 22, 2))
+    theme_day.refresh_from_db()
+    assert theme_day.closed_at == local(2026, 4, 22, 2) and theme_day.close_reason.startswith("补记完成")
+
+
+def test_an_organization_saved_makes_its_subtree_and_ancestors_stale(branches, tree):
+    scanners.scan_meetings(now=local(2026, 5, 12, 2))
+    tree["g1"].name = "江城街道机关党总支（更名）"
+    tree["g1"].save()
+    stale = set(rollup.stale_branches(2026, now=local(2026, 5, 13, 2)))
+    under_g1 = set(Organization.objects.filter(tree["g1"].subtree_filter(), kind="branch").values_list("pk", flat=True))
+    assert stale == under_g1 and under_g1
+    assert not rollup.Figures.from_summary(ComplianceSummary.objects.get(org=tree["city"], year=2026)).holds_at(
+        date(2026, 5, 13))
+
+
+def test_an_alert_deleted_behind_the_scanners_back_is_reopened_on_a_quiet_night(branches, tree):
+    scanners.scan_meetings(now=local(2026, 5, 12, 2))
+    gone = Alert.objects.filter(org=tree["a2"], closed_at__isnull=True).first()
+    gone.delete()
+    result = scanners.scan_meetings(now=local(2026, 5, 13, 2))
+    assert evaluated(result) == 0 and result.opened == 1
+    assert Alert.objects.filter(org=tree["a2"], subject=gone.subject, closed_at__isnull=True).exists()
