@@ -30,7 +30,7 @@ def stored():
 
 @pytest.fixture
 def branches(tree, record):
-    """A few branches: one keeps every month, one misses March, one records March late."""
+    """Three branches with members: A holds its meetings every month to April, A2 and B miss March."""
     a, a2, b = tree["a"], tree["a2"], tree["b"]
     for org in (a, a2, b):
         for i in range(3):
