@@ -115,6 +115,14 @@ def nightly(fn, nights):
     return runs
 
 
+def m_eval(run):  # branches the meeting scan of a night re-evaluated
+    return run[2].extra.get(run[1].year, 0)
+
+
+def w_eval(run):  # the same, from a whole scan_compliance (its second result is the meeting scan)
+    return run[2][1].extra.get(run[1].year, 0)
+
+
 def split_nights(runs, evaluated):
     """Nights with no deadline of the city's (few branches re-evaluated) and the others."""
     quiet = [r for r in runs if evaluated(r) <= len(branches) * 0.05]
@@ -123,7 +131,7 @@ def split_nights(runs, evaluated):
 
 nights = [today + timedelta(days=k) for k in range(1, 31)]  # a month of nights: every kind of deadline
 meeting_nights = nightly(lambda at: scanners.scan_meetings(now=at), nights[:15])
-m_quiet, m_busy = split_nights(meeting_nights, lambda r: r[2].extra.get(r[1].year, 0))
+m_quiet, m_busy = split_nights(meeting_nights, m_eval)
 m_steady_ms = statistics.median(r[0] for r in m_quiet) if m_quiet else float("nan")
 with CaptureQueriesContext(connection) as ctx:
     quiet_night = scanners.scan_meetings(now=local_midnight(m_quiet[-1][1]) + timedelta(hours=3)) if m_quiet else None
@@ -140,7 +148,7 @@ notified = notifications.notify_new_alerts(now=now)
 notify_ms = (time.perf_counter() - n_started) * 1000
 all_ms, all_runs, all_last = timed(lambda: scanners.scan_compliance(now=now), repeat=3)
 whole_nights = nightly(lambda at: scanners.scan_compliance(now=at), nights[15:])
-w_quiet, w_busy = split_nights(whole_nights, lambda r: r[2][1].extra.get(r[1].year, 0))
+w_quiet, w_busy = split_nights(whole_nights, w_eval)
 w_steady_ms = statistics.median(r[0] for r in w_quiet) if w_quiet else float("nan")
 open_alerts = Alert.objects.filter(closed_at__isnull=True).count()
 
@@ -153,8 +161,6 @@ def fmt_nights(runs, evaluated):
     return "; ".join(f"{night:%m-%d} {ms:.0f} ms ({evaluated((ms, night, out))})" for ms, night, out in runs)
 
 
-m_eval = lambda r: r[2].extra.get(r[1].year, 0)  # noqa: E731
-w_eval = lambda r: r[2][1].extra.get(r[1].year, 0)  # noqa: E731
 
 
 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

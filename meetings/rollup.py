@@ -486,10 +486,14 @@ def stale_branches(year: int, *, now: datetime) -> list[int]:
 STALE = datetime(1970, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
 
 
+def _mark(summaries) -> int:
+    return summaries.exclude(changes_at=STALE).update(changes_at=STALE)
+
+
 def mark_stale() -> int:
     """No stored figure holds any more (a quota rule or policy value changed: any branch may be judged
     differently); the next scan rebuilds them, and until then the dashboards use the engine."""
-    return ComplianceSummary.objects.exclude(changes_at=STALE).update(changes_at=STALE)
+    return _mark(ComplianceSummary.objects.all())
 
 
 def mark_branches_stale(branch_ids: Iterable[int]) -> int:
@@ -499,7 +503,7 @@ def mark_branches_stale(branch_ids: Iterable[int]) -> int:
     org_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
     if not org_ids:
         return 0
-    return ComplianceSummary.objects.filter(org_id__in=org_ids).exclude(changes_at=STALE).update(changes_at=STALE)
+    return _mark(ComplianceSummary.objects.filter(org_id__in=org_ids))
 
 
 def mark_tree_stale(org: Organization) -> int:
@@ -507,8 +511,7 @@ def mark_tree_stale(org: Organization) -> int:
     saved: moved, renamed, its kind changed). A move through branches.services also refreshes the
     branches at once, old ancestors included."""
     subtree = Organization.objects.filter(org.subtree_filter()).values("pk")
-    return (ComplianceSummary.objects.filter(Q(org_id__in=subtree) | Q(org_id__in=org.ancestor_ids()))
-            .exclude(changes_at=STALE).update(changes_at=STALE))
+    return _mark(ComplianceSummary.objects.filter(Q(org_id__in=subtree) | Q(org_id__in=org.ancestor_ids())))
 
 
 # More stale branches than this share of all: rebuilding from scratch is cheaper (bench/scan.py: a refresh
