@@ -4,7 +4,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/* && pip install --no-cache-dir uv
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev
+RUN uv sync --frozen --no-dev --compile-bytecode
 COPY . .
 ENV PATH="/app/.venv/bin:$PATH" DJANGO_SETTINGS_MODULE=orglife.settings
 RUN DEBUG=true python manage.py collectstatic --noinput \

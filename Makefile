@@ -15,7 +15,7 @@ help:
 	@echo "make screenshots  用浏览器旅程（Chromium）重新生成 docs/screenshots/ 下的截图"
 
 setup:
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@scripts/vendor-echarts.sh
 
 run: setup
