@@ -132,6 +132,25 @@ def test_sections_without_records_say_so(rendered, tmp_path):
     assert "本系统尚未记录上级党组织的检查意见" in text
 
 
+def test_the_contents_give_each_section_and_meeting_its_page(rendered, book_year, tmp_path):
+    """The TOC's page numbers (target-counter, in their own box after the dotted leader) are the pages the
+    headings are on: every section and every meeting, read back page by page."""
+    pages = pdf_text(rendered.pdf, tmp_path).split("\f")
+    book = recordbook.build_record_book(branch=book_year, year=YEAR, now=at(12, 31, 20))
+    headings = [s.heading for s in book.sections]
+    meetings = [(f"第{e.number}次", e.meeting.topic) for s in book.sections for e in s.entries]
+    listed = [(found[1], int(found[2])) for line in pages[1].splitlines()
+              if (found := re.fullmatch(r"\s*(.+?)\s*\.{3,}\s*(\d+)\s*", line))]
+    sections = {title: page for title, page in listed}
+    assert [h for h in headings if h in sections] == headings, listed
+    for heading in headings:
+        assert heading in pages[sections[heading] - 1], heading
+    assert meetings
+    for number, topic in meetings:
+        assert any(topic in title and number in pages[page - 1] and topic in pages[page - 1]
+                   for title, page in listed), (number, topic)
+
+
 def test_page_count_is_sane(rendered, tmp_path):
     from pypdf import PdfReader
 
