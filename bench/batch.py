@@ -249,8 +249,8 @@ def write(results: list[dict], download: dict, branches: int) -> None:
     lines += [
         "",
         f"**Throughput ratio, 2 processes ÷ 1: {ratio:.2f}×** (goal ≥ 1.8× on 2 cores). CPU per book: "
-        f"{cpu1:.2f} s with 1 process, {cpu2:.2f} s with 2 ({cpu2 / cpu1:.2f}×: two renders at once on two cores "
-        f"cost each more CPU time); the 2-process run received {two['cpu_share']:.2f} cores against "
+        f"{cpu1:.2f} s with 1 process, {cpu2:.2f} s with 2 ({cpu2 / cpu1:.2f}×; above 1, two renders at once "
+        f"on two cores cost each more CPU time); the 2-process run received {two['cpu_share']:.2f} cores against "
         f"{one['cpu_share']:.2f} ({two['cpu_share'] / one['cpu_share']:.2f}×). Throughput is CPU received ÷ CPU per "
         f"book: {two['cpu_share'] / one['cpu_share']:.2f} × {cpu1 / cpu2:.2f} = "
         f"{two['cpu_share'] / one['cpu_share'] * cpu1 / cpu2:.2f}×.",
