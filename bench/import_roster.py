@@ -2,8 +2,8 @@
 
     DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/orglife uv run python bench/import_roster.py [--rows N]
 
-Uses its own database (orglife_bench_import on the same server; created and migrated if needed,
-flushed at start). Times, on the same file and machine, in this order:
+Uses its own database (orglife_bench_import on the same server; created afresh and migrated at
+start). Times, on the same file and machine, in this order:
   1. our preview (parse + check every row, nothing written), empty roster;
   2. our commit (parse + check again + write all rows, memberships and audit entries), empty roster;
   3. our re-import of the same file (everything unchanged) and of a file with 10 % of the rows changed;
@@ -36,8 +36,10 @@ def _bench_database_url() -> str:
 
     admin = urlunparse(url._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        # Afresh each run, then migrated: `flush` would also empty what the data migrations wrote (the default
+        # quota rules and policy values), and every commit's rollup refresh would then fail instead of running.
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
     return urlunparse(url._replace(path=f"/{BENCH_DB}"))
 
 
@@ -139,6 +141,35 @@ class DefaultMemberResource(resources.ModelResource):
         instance.set_id_number(row["公民身份证号"])
 
 
+class _CachedBranchWidget(widgets.ForeignKeyWidget):
+    """The branch looked up in a dict loaded once, instead of a query per row (stack-notes M.4's cached FK)."""
+
+    def __init__(self):
+        super().__init__(Organization, field="name")
+        self._by_name = None
+
+    def clean(self, value, row=None, **kwargs):
+        if self._by_name is None:
+            self._by_name = {o.name: o for o in Organization.objects.all()}
+        return self._by_name[value]
+
+
+class TunedMemberResource(DefaultMemberResource):
+    """django-import-export tuned as far as stack-notes M.4 goes: a cached branch widget, bulk_create in
+    batches of 1,000, no diff, instances created without a lookup. It checks nothing beyond the widgets'
+    parsing (no ID number check, no duplicates, no dates against each other) and writes no memberships and
+    no audit trail: the yardstick design.md sets the commit against ("the fully tuned bulk import that
+    validates nothing")."""
+
+    branch = fields.Field(attribute="branch", column_name="所在党支部", widget=_CachedBranchWidget())
+
+    class Meta(DefaultMemberResource.Meta):
+        use_bulk = True
+        batch_size = 1000
+        skip_diff = True
+        force_init_instance = True
+
+
 def reset_members():
     AuditEntry.objects.all().delete()
     Membership.objects.all().delete()
@@ -170,7 +201,6 @@ def main():
 
     load_before = os.getloadavg()
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("flush", verbosity=0, interactive=False)
     branches = setup_tree()
     rows = generate_rows(args.rows, branches)
     content = xlsx(rows)
@@ -202,6 +232,16 @@ def main():
         assert Member.objects.count() == args.rows
         print(f"django-import-export default: {t_default:.2f} s")
 
+    # The yardstick of the commit goal, on the same file in the same run. Its file read (tablib through
+    # openpyxl) is left out of its time, as for the default import above, while our commit's includes ours:
+    # the comparison favours the yardstick.
+    reset_members()
+    t_tuned_read, tuned_dataset = timed(lambda: XLSX().create_dataset(_without_title(content)))
+    t_tuned, res = timed(lambda: TunedMemberResource().import_data(tuned_dataset, dry_run=False))
+    assert not res.has_errors() and not res.has_validation_errors(), (res.row_errors()[:1], res.invalid_rows[:1])
+    assert Member.objects.count() == args.rows
+    print(f"django-import-export fully tuned bulk: {t_tuned:.2f} s (its file read, not counted: {t_tuned_read:.2f} s)")
+
     cpu = platform.processor() or platform.machine()
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
@@ -232,6 +272,13 @@ def main():
         lines += ["", f"Commit is **{t_default / t_commit:.1f}×** faster than the default import "
                       f"(preview + commit: {t_default / (t_preview + t_commit):.1f}×). "
                       "Goals: commit ≤ 2 s, preview + commit ≤ 5 s, ≥ 10× the default."]
+    lines.insert(lines.index("|---|---|---|") + 1 + 6 + (1 if t_default else 0),
+                 f"| django-import-export fully tuned bulk import (cached FK, use_bulk 1000, skip_diff, "
+                 f"force_init_instance; validates nothing, no memberships, no audit; its file read not counted, "
+                 f"{t_tuned_read:.2f} s through tablib/openpyxl) | {t_tuned:.2f} s | {args.rows / t_tuned:,.0f} |")
+    lines += ["", f"Commit ÷ the fully tuned bulk import of the same run: **{t_commit / t_tuned:.2f}** (goal ≤ 1: "
+                  "design.md's 1.15 s is that import's figure in stack-notes M.4, on a narrower 141 KB file); "
+                  f"preview + commit ÷ it: {(t_preview + t_commit) / t_tuned:.2f}."]
     lines += ["", "Where the commit's time goes (the same steps timed one by one on an empty roster, rolled back): "
               + ", ".join(f"{k} {v:.2f} s" for k, v in breakdown.items()) + "."]
     lines += ["", "Rerun: `DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/orglife "

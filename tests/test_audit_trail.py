@@ -118,3 +118,19 @@ def test_admin_creation_and_deletion_of_a_policy_value_are_audited(superuser_cli
     superuser_client.post(f"/admin/branches/policyvalue/{created.pk}/delete/", {"post": "yes"})
     assert AuditEntry.objects.filter(target_type="branches.policyvalue", target_id=str(created.pk),
                                      action="delete", actor_name="root").exists()
+
+
+def test_a_snapshot_holds_plain_json_values_and_hides_the_secrets(tree):
+    """What an audit entry records of a member: the ID number's digest only as a short fingerprint, never
+    its ciphertext, no auto_now time, a foreign key as its id, dates as ISO text, choices as their value."""
+    from core import audit
+
+    member = make_member(tree["a"], name="乙")
+    member.refresh_from_db()
+    state = audit.snapshot(member)
+    assert json.loads(json.dumps(state)) == state
+    assert state["id_number_digest"] == audit.MASK + member.id_number_digest[:6]
+    assert "id_number_cipher" not in state and "updated_at" not in state and "id" not in state
+    assert state["branch"] == tree["a"].pk and state["name"] == "乙"
+    assert state["joined_on"] == member.joined_on.isoformat() and state["created_at"].endswith("+00:00")
+    assert state["gender"] == member.gender and type(state["gender"]) is str
