@@ -161,8 +161,6 @@ def fmt_nights(runs, evaluated):
     return "; ".join(f"{night:%m-%d} {ms:.0f} ms ({evaluated((ms, night, out))})" for ms, night, out in runs)
 
 
-
-
 load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
 body = f"""Run {timezone.localtime(now):%Y-%m-%d %H:%M} on {machine()} (load average at the end: {load}; the machine
 is shared, so compare each line with its reference of the same run), in `{SCAN_DB}` (a copy of `{CITY_DB}` made with

@@ -284,11 +284,16 @@ def records_appearing(branch_ids: Sequence[int], *, year: int, now: datetime) ->
                                           recorded=Min("recorded_at", filter=later_recorded))
             .values_list("branch_id", "held", "recorded"))
     found = {branch_id: min(t for t in (held, recorded) if t is not None) for branch_id, held, recorded in rows}
-    for branch_id, completed in (CampaignCompletion.objects.filter(branch_id__in=branch_ids, counts_on__year=year,
-                                                                   completed_at__gt=now)
-                                 .values("branch_id").annotate(first=Min("completed_at")).values_list("branch_id", "first")):
-        found[branch_id] = min(completed, found.get(branch_id, completed))
-    return found
+    completed = (CampaignCompletion.objects.filter(branch_id__in=branch_ids, counts_on__year=year, completed_at__gt=now)
+                 .values("branch_id").annotate(first=Min("completed_at")).values_list("branch_id", "first"))
+    return _earliest(found, completed)
+
+
+def _earliest(into: dict[int, datetime], more: Iterable[tuple[int, datetime]]) -> dict[int, datetime]:
+    """`into` with each branch's instant lowered to any earlier one of `more`."""
+    for branch_id, at in more:
+        into[branch_id] = min(at, into.get(branch_id, at))
+    return into
 
 
 def attendance_counts(branch_ids: Sequence[int], *, year: int, now: datetime) -> dict[int, list[int]]:
@@ -323,8 +328,7 @@ def evaluate_branches(branches: Sequence[Organization], *, year: int, now: datet
     on = min(timezone.localdate(now), date(year, 12, 31))
     members = member_counts(ids, on=on)
     changes = roster_changes(ids, after=on, until=date(year, 12, 31)) if on < date(year, 12, 31) else {}  # a past year counts 31 December
-    for branch_id, appears in records_appearing(ids, year=year, now=now).items():
-        changes[branch_id] = min(appears, changes.get(branch_id, appears))
+    _earliest(changes, records_appearing(ids, year=year, now=now).items())
     attendance = attendance_counts(ids, year=year, now=now)
     periods: dict = {}
     return {b.pk: Evaluated(states.get(b.pk, []), branch_figures(
